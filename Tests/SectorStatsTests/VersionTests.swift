@@ -1,0 +1,3 @@
+import XCTest
+@testable import SectorStats
+final class VersionTests: XCTestCase { func testVersion() { XCTAssertFalse(SectorStatsVersion.string.isEmpty) } }
