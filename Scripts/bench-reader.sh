@@ -1,0 +1,229 @@
+#!/usr/bin/env bash
+# Reader benchmark: libcsv C floor vs. `sectorstats read-count` (1 and 2 threads).
+#
+#   bash Scripts/bench-reader.sh        (what `make bench` runs; from the repo root)
+#
+# Environment:
+#   BENCH_SWIFT=0      skip the Swift build and the Swift measurements (C parts only)
+#   BENCH_APPEND=0     do not append the results section to BENCHMARKS.md
+#   BENCH_READER_MB=N  size of the generated file in MB (10^6 bytes); default 520
+#
+# Steps: compile bench/*.c into bench/bin/, generate .bench/reader.csv once (cached;
+# regenerated when its size or the generator source changes), build the Swift binary,
+# time each command 3 times (median wall time; peak RSS = max over the runs), check
+# that the Swift reader's record and field counts equal the C floor's, print a table
+# and the ratios, and append a dated section to BENCHMARKS.md.
+# Exit 1 on a build failure, a failed command, or a count mismatch. Missing a
+# throughput target is reported as FAIL in the table but does not fail the script.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+BENCH_SWIFT="${BENCH_SWIFT:-1}"
+BENCH_APPEND="${BENCH_APPEND:-1}"
+SIZE_MB="${BENCH_READER_MB:-520}"
+RUNS=3
+TARGET_1T=0.80 # (b)/(a): Swift 1 thread vs C floor, throughput
+TARGET_2T=1.6  # (c)/(b): Swift 2 threads vs Swift 1 thread
+
+BIN_DIR=bench/bin
+DATA_DIR=.bench
+CSV="$DATA_DIR/reader.csv"
+STAMP="$DATA_DIR/reader.csv.stamp"
+
+die() { echo "bench-reader: error: $*" >&2; exit 1; }
+log() { echo "bench-reader: $*" >&2; }
+
+[[ "$SIZE_MB" =~ ^[1-9][0-9]*$ ]] || die "BENCH_READER_MB must be a positive integer (got '$SIZE_MB')"
+EXPECTED_BYTES=$((SIZE_MB * 1000000))
+
+TMP="$(mktemp -d)"
+trap 'rm -rf "$TMP"' EXIT
+
+# ---------------------------------------------------------------- 1. C programs
+mkdir -p "$BIN_DIR" "$DATA_DIR"
+log "compiling bench/gen_reader_data.c and bench/csvcount.c"
+cc -O2 -Wall -Wextra -o "$BIN_DIR/gen_reader_data" bench/gen_reader_data.c
+cc -O2 -Wall -Wextra -o "$BIN_DIR/csvcount" bench/csvcount.c -lcsv
+
+# ---------------------------------------------------------------- 2. data file (cached)
+file_size() { stat -c %s "$1"; }
+want_stamp="size_mb=$SIZE_MB generator_sha256=$(sha256sum bench/gen_reader_data.c | cut -d' ' -f1)"
+if [[ -f "$CSV" && -f "$STAMP" && "$(file_size "$CSV")" == "$EXPECTED_BYTES" \
+      && "$(cat "$STAMP")" == "$want_stamp" ]]; then
+    log "using cached $CSV ($EXPECTED_BYTES bytes)"
+else
+    log "generating $CSV ($SIZE_MB MB)"
+    rm -f "$CSV" "$STAMP"
+    "$BIN_DIR/gen_reader_data" "$CSV.tmp" "$SIZE_MB"
+    [[ "$(file_size "$CSV.tmp")" == "$EXPECTED_BYTES" ]] || die "generated file has the wrong size"
+    mv "$CSV.tmp" "$CSV"
+    echo "$want_stamp" > "$STAMP"
+fi
+BYTES="$(file_size "$CSV")"
+
+# ---------------------------------------------------------------- 3. Swift binary
+SWIFT_BIN=""
+if [[ "$BENCH_SWIFT" != "0" ]]; then
+    log "swift build -c release"
+    swift build -c release >&2
+    SWIFT_BIN="$(swift build -c release --show-bin-path)/sectorstats"
+    [[ -x "$SWIFT_BIN" ]] || die "Swift binary not found at $SWIFT_BIN"
+fi
+
+# ---------------------------------------------------------------- 4. measurements
+# measure KEY NAME CMD...: runs CMD $RUNS times. Sets OUT_<KEY> (stdout of the last run,
+# checked identical across runs), SEC_<KEY> (median wall seconds), RSS_<KEY> (max peak
+# RSS in KiB over the runs; empty when /usr/bin/time is unavailable).
+if [[ -x /usr/bin/time ]]; then HAVE_TIME=1; else HAVE_TIME=0; fi
+ROWS=() # table rows: "name|seconds|MB/s|RSS MiB"
+
+measure() {
+    local key="$1" name="$2"; shift 2
+    local secs=() rss_max="" out="" prev="" i
+    for ((i = 1; i <= RUNS; i++)); do
+        if ((HAVE_TIME)); then
+            if ! /usr/bin/time -f '%e %M' -o "$TMP/time" "$@" > "$TMP/out" 2> "$TMP/err"; then
+                cat "$TMP/err" >&2
+                die "$name: command failed: $*"
+            fi
+            local e m
+            read -r e m < <(tail -n 1 "$TMP/time")
+            secs+=("$e")
+            if [[ -z "$rss_max" ]] || ((m > rss_max)); then rss_max="$m"; fi
+        else
+            local t0 t1
+            t0="$(date +%s.%N)"
+            if ! "$@" > "$TMP/out" 2> "$TMP/err"; then
+                cat "$TMP/err" >&2
+                die "$name: command failed: $*"
+            fi
+            t1="$(date +%s.%N)"
+            secs+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')")
+        fi
+        out="$(cat "$TMP/out")"
+        [[ $(grep -c . <<< "$out") == 1 ]] || die "$name: expected one output line, got: $out"
+        if ((i > 1)) && [[ "$out" != "$prev" ]]; then
+            die "$name: output differs between runs: '$prev' vs '$out'"
+        fi
+        prev="$out"
+        log "$name run $i/$RUNS: ${secs[-1]} s  $out"
+    done
+    local median
+    median="$(printf '%s\n' "${secs[@]}" | sort -g | sed -n "$(((RUNS + 1) / 2))p")"
+    printf -v "OUT_$key" '%s' "$out"
+    printf -v "SEC_$key" '%s' "$median"
+    printf -v "RSS_$key" '%s' "$rss_max"
+    local mbs rss_mib="n/a"
+    mbs="$(awk -v b="$BYTES" -v s="$median" 'BEGIN { if (s > 0) printf "%.1f", b / 1e6 / s; else print "inf" }')"
+    [[ -n "$rss_max" ]] && rss_mib="$(awk -v k="$rss_max" 'BEGIN { printf "%.1f", k / 1024 }')"
+    ROWS+=("$name|$median|$mbs|$rss_mib")
+}
+
+# kv LINE KEY: value of KEY=value in LINE (empty if absent)
+kv() { tr ' ' '\n' <<< "$1" | sed -n "s/^$2=//p" | head -n 1; }
+
+# Read the file once so every measured run sees it in the page cache.
+cat "$CSV" > /dev/null
+# Other work on this 2-core machine (e.g. a concurrent swift build) skews the numbers:
+# record the load average and warn when it is high.
+LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
+if awk -v l="${LOAD_START%% *}" 'BEGIN { exit !(l > 0.5) }'; then
+    log "warning: 1-minute load average is ${LOAD_START%% *}; results may be noisy"
+fi
+
+measure C "(a) C floor: csvcount" "$BIN_DIR/csvcount" "$CSV"
+C_RECORDS="$(kv "$OUT_C" records)"
+C_FIELDS="$(kv "$OUT_C" fields)"
+C_BYTES="$(kv "$OUT_C" bytes)"
+[[ "$C_RECORDS" =~ ^[0-9]+$ && "$C_FIELDS" =~ ^[0-9]+$ ]] || die "cannot parse csvcount output: $OUT_C"
+[[ "$C_BYTES" == "$BYTES" ]] || die "csvcount read $C_BYTES bytes, file has $BYTES"
+((C_FIELDS == 15 * C_RECORDS)) || die "generated file is not 15 fields per record: $OUT_C"
+
+check_swift() { # check_swift NAME OUTPUT
+    local name="$1" out="$2" r f b mal
+    r="$(kv "$out" records)"; f="$(kv "$out" fields)"; b="$(kv "$out" bytes)"; mal="$(kv "$out" malformed)"
+    if [[ "$r" != "$C_RECORDS" || "$f" != "$C_FIELDS" ]]; then
+        echo "bench-reader: MISMATCH: $name printed '$out'" >&2
+        echo "bench-reader:           C floor printed '$OUT_C'" >&2
+        die "$name: records/fields differ from the C floor"
+    fi
+    [[ "$mal" == "0" ]] || die "$name: malformed=$mal on a well-formed file: '$out'"
+    [[ "$b" == "$BYTES" ]] || log "warning: $name reports bytes=$b, file has $BYTES"
+}
+
+if [[ -n "$SWIFT_BIN" ]]; then
+    measure S1 "(b) Swift read-count, 1 thread" "$SWIFT_BIN" read-count "$CSV" --threads 1
+    check_swift "(b)" "$OUT_S1"
+    measure S2 "(c) Swift read-count, 2 threads" "$SWIFT_BIN" read-count "$CSV" --threads 2
+    check_swift "(c)" "$OUT_S2"
+fi
+
+# ---------------------------------------------------------------- 5. report
+# ratio NUM_SECONDS DEN_SECONDS TARGET -> "value|PASS/FAIL" (throughput ratio = den/num)
+ratio() {
+    awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN {
+        if (b <= 0) { print "n/a|FAIL"; exit }
+        r = a / b; printf "%.2f|%s\n", r, (r >= t ? "PASS" : "FAIL") }'
+}
+if [[ -n "$SWIFT_BIN" ]]; then
+    R1="$(ratio "$SEC_C" "$SEC_S1" "$TARGET_1T")"
+    R2="$(ratio "$SEC_S1" "$SEC_S2" "$TARGET_2T")"
+else
+    R1="n/a|SKIPPED (BENCH_SWIFT=0)"
+    R2="n/a|SKIPPED (BENCH_SWIFT=0)"
+fi
+
+DATE="$(date -u)"
+NPROC="$(nproc)"
+MEM_GIB="$(awk '/^MemTotal:/ { printf "%.1f", $2 / 1048576 }' /proc/meminfo)"
+CPU="$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo | head -n 1)"
+CPU="${CPU:-unknown}"
+COMMIT="$(git rev-parse --short HEAD 2> /dev/null || echo unknown)"
+if [[ "$COMMIT" != unknown ]] && [[ -n "$(git status --porcelain 2> /dev/null)" ]]; then
+    COMMIT="$COMMIT (uncommitted changes)"
+fi
+CC_VERSION="$(cc --version | head -n 1)"
+SWIFT_VERSION="skipped"
+[[ -n "$SWIFT_BIN" ]] && SWIFT_VERSION="$(swift --version 2>&1 | grep -m1 -i 'swift version' || echo unknown)"
+TIMER="/usr/bin/time -f '%e %M'"
+((HAVE_TIME)) || TIMER="date +%s.%N (no peak RSS)"
+
+echo
+echo "Reader benchmark  $DATE"
+echo "file: $CSV  $BYTES bytes ($(awk -v b="$BYTES" 'BEGIN { printf "%.1f", b / 1e6 }') MB), $C_RECORDS records incl. header, $C_FIELDS fields"
+printf '%-34s %9s %9s %13s\n' "measurement" "seconds" "MB/s" "peak RSS MiB"
+for row in "${ROWS[@]}"; do
+    IFS='|' read -r n s m r <<< "$row"
+    printf '%-34s %9s %9s %13s\n' "$n" "$s" "$m" "$r"
+done
+echo "ratio (b)/(a) throughput: ${R1%%|*}  target >= $TARGET_1T  ${R1#*|}"
+echo "ratio (c)/(b) throughput: ${R2%%|*}  target >= $TARGET_2T  ${R2#*|}"
+
+if [[ "$BENCH_APPEND" != "0" ]]; then
+    {
+        echo
+        echo "## Reader benchmark, $DATE"
+        echo
+        echo "- Machine: $NPROC CPUs (nproc), $MEM_GIB GiB RAM (MemTotal), CPU: $CPU"
+        echo "- Commit: $COMMIT"
+        echo "- Compilers: $CC_VERSION; $SWIFT_VERSION"
+        echo "- File: \`$CSV\`, $BYTES bytes, $C_RECORDS records incl. header, $C_FIELDS fields"
+        echo "- Load average at start (1/5/15 min): $LOAD_START"
+        echo "- Method: median wall time of $RUNS runs ($TIMER), file in the page cache; peak RSS is the max over the runs; MB = 10^6 bytes"
+        [[ -n "$SWIFT_BIN" ]] || echo "- Swift measurements skipped (BENCH_SWIFT=0)"
+        echo
+        echo "| Measurement | Seconds | MB/s | Peak RSS MiB |"
+        echo "|---|---:|---:|---:|"
+        for row in "${ROWS[@]}"; do
+            IFS='|' read -r n s m r <<< "$row"
+            echo "| $n | $s | $m | $r |"
+        done
+        echo
+        echo "| Ratio | Value | Target | Result |"
+        echo "|---|---:|---:|---|"
+        echo "| (b)/(a) throughput, Swift 1 thread vs C floor | ${R1%%|*} | ≥ $TARGET_1T | ${R1#*|} |"
+        echo "| (c)/(b) throughput, Swift 2 threads vs 1 thread | ${R2%%|*} | ≥ $TARGET_2T | ${R2#*|} |"
+    } >> BENCHMARKS.md
+    log "appended results to BENCHMARKS.md"
+fi

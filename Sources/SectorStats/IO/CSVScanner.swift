@@ -1,0 +1,378 @@
+import CCSV
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The fields of the record being parsed, filled by libcsv's callbacks. It lives at a fixed
+/// heap address and reaches the callbacks as a plain pointer: no retain/release per field.
+struct FieldAssembly {
+    var bytes: UnsafeMutablePointer<UInt8>
+    var byteCapacity: Int
+    var byteCount = 0
+    var ends: UnsafeMutablePointer<Int>
+    var endCapacity: Int
+    var fieldCount = 0
+    var ended = false
+
+    init() {
+        byteCapacity = 4096
+        bytes = .allocate(capacity: byteCapacity)
+        endCapacity = 64
+        ends = .allocate(capacity: endCapacity)
+    }
+
+    mutating func free() {
+        bytes.deallocate()
+        ends.deallocate()
+    }
+
+    @inline(__always)
+    mutating func reset() {
+        byteCount = 0
+        fieldCount = 0
+        ended = false
+    }
+}
+
+/// libcsv's end-of-field callback: copies the field (libcsv reuses its buffer).
+private func fieldCallback(_ data: UnsafeMutableRawPointer?, _ length: Int, _ context: UnsafeMutableRawPointer?) {
+    guard let context else { return }
+    let a = context.assumingMemoryBound(to: FieldAssembly.self)
+    let needed = a.pointee.byteCount + length
+    if needed > a.pointee.byteCapacity {
+        var cap = a.pointee.byteCapacity * 2
+        while cap < needed { cap *= 2 }
+        let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: cap)
+        grown.update(from: a.pointee.bytes, count: a.pointee.byteCount)
+        a.pointee.bytes.deallocate()
+        a.pointee.bytes = grown
+        a.pointee.byteCapacity = cap
+    }
+    if length > 0, let data {
+        (a.pointee.bytes + a.pointee.byteCount).update(from: data.assumingMemoryBound(to: UInt8.self), count: length)
+    }
+    a.pointee.byteCount = needed
+    if a.pointee.fieldCount == a.pointee.endCapacity {
+        let cap = a.pointee.endCapacity * 2
+        let grown = UnsafeMutablePointer<Int>.allocate(capacity: cap)
+        grown.update(from: a.pointee.ends, count: a.pointee.fieldCount)
+        a.pointee.ends.deallocate()
+        a.pointee.ends = grown
+        a.pointee.endCapacity = cap
+    }
+    a.pointee.ends[a.pointee.fieldCount] = needed
+    a.pointee.fieldCount += 1
+}
+
+/// libcsv's end-of-record callback.
+private func recordCallback(_ terminator: Int32, _ context: UnsafeMutableRawPointer?) {
+    guard let context else { return }
+    context.assumingMemoryBound(to: FieldAssembly.self).pointee.ended = true
+}
+
+/// Streams records out of decoded bytes with libcsv in strict mode, keeping what libcsv does
+/// not: the physical line each record starts on, its raw text, and recovery after a bad
+/// record.
+///
+/// Bytes are fed to libcsv one line piece at a time (up to and including the next CR or LF),
+/// so a record can only end at the last byte of a piece: that is how the record's end, and
+/// so its raw text and the line count, are known exactly without a second parser.
+///
+/// Recovery: when libcsv rejects a record (stray quote, unterminated quote at end of file,
+/// record longer than `maxRecordBytes`), the record's first physical line is reported as
+/// `csv_malformed` and parsing restarts on the next physical line. A stray opening quote
+/// that swallowed the following lines therefore loses none of them: they are parsed again.
+final class CSVScanner {
+    enum End: Equatable {
+        case endOfInput
+        /// Stopped at the first record boundary on or after `stopLine`, at this line.
+        case stopped(line: Int)
+        case limit
+    }
+
+    private let source: ByteSource
+    private let name: String
+    private let encoding: TextEncoding
+    private let maxRecordBytes: Int
+    private let parser: UnsafeMutablePointer<csv_parser>
+    private let assembly: UnsafeMutablePointer<FieldAssembly>
+
+    /// The header's field count once known; records with more fields get `field_count`.
+    var expectedFields: Int?
+    /// Stop at the first record boundary at or after this line (parallel chunks).
+    var stopLine: Int?
+
+    private var buffer: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    private var filled = 0
+    private var pos = 0
+    private var eof = false
+    private var line: Int
+    private var atLineStart = true
+    private var prevCR = false
+    private var inRecord = false
+    private var recordStart = 0
+    private var recordLine: Int
+    private var nextLF = -1
+    private var nextCR = -1
+    private var skipToLineEnd = false
+
+    init(source: ByteSource, name: String, encoding: TextEncoding, delimiter: UInt8,
+         firstLine: Int = 1, blockSize: Int = 1 << 20, maxRecordBytes: Int = 8 << 20) throws {
+        self.source = source
+        self.name = name
+        self.encoding = encoding
+        self.maxRecordBytes = max(maxRecordBytes, 1024)
+        self.line = firstLine
+        self.recordLine = firstLine
+        self.capacity = max(blockSize, 16)
+        self.buffer = .allocate(capacity: capacity)
+        parser = .allocate(capacity: 1)
+        parser.initialize(to: csv_parser())
+        guard csv_init(parser, UInt8(CSV_STRICT | CSV_STRICT_FINI)) == 0 else {
+            parser.deallocate()
+            buffer.deallocate()
+            throw SectorStatsError(.internalError, file: name, "libcsv csv_init failed")
+        }
+        csv_set_delim(parser, delimiter)
+        assembly = .allocate(capacity: 1)
+        assembly.initialize(to: FieldAssembly())
+    }
+
+    deinit {
+        csv_free(parser)
+        parser.deallocate()
+        assembly.pointee.free()
+        assembly.deallocate()
+        buffer.deallocate()
+    }
+
+    /// The line the scanner is at (the next record starts on it or later).
+    var currentLine: Int { line }
+
+    /// Reads records, calling `visit` for each, until the input ends, `maxRecords` records
+    /// were produced, or (with `stopLine`) a record boundary at or after that line is reached.
+    func scan(maxRecords: Int = .max, _ visit: (CSVRecord) throws -> Void) throws -> End {
+        var produced = 0
+        while true {
+            if skipToLineEnd {
+                try skipRestOfLine()
+                continue
+            }
+            if pos == filled {
+                if eof {
+                    if inRecord {
+                        if try finishAtEndOfInput(visit) { produced += 1 }
+                        continue
+                    }
+                    return .endOfInput
+                }
+                try refill(visit)
+                continue
+            }
+            if atLineStart && !inRecord {
+                if let stopLine, line >= stopLine { return .stopped(line: line) }
+                if produced >= maxRecords { return .limit }
+                recordStart = pos
+                recordLine = line
+            }
+            if nextLF < pos {
+                nextLF = memchr(buffer + pos, 0x0A, filled - pos).map { UnsafeMutablePointer<UInt8>($0.assumingMemoryBound(to: UInt8.self)) - buffer } ?? filled
+            }
+            if nextCR < pos {
+                nextCR = memchr(buffer + pos, 0x0D, filled - pos).map { UnsafeMutablePointer<UInt8>($0.assumingMemoryBound(to: UInt8.self)) - buffer } ?? filled
+            }
+            let terminator = min(nextLF, nextCR)
+            let pieceEnd = terminator < filled ? terminator + 1 : filled
+            let pieceLength = pieceEnd - pos
+            assembly.pointee.ended = false
+            let consumed = csv_parse(parser, buffer + pos, pieceLength, fieldCallback, recordCallback, assembly)
+            if consumed < pieceLength {
+                if csv_error(parser) != CSV_EPARSE {
+                    throw SectorStatsError(.internalError, file: name, line: recordLine, "libcsv ran out of memory")
+                }
+                let detail = describeParseError()
+                try malformed(detail, visit)
+                produced += 1
+                continue
+            }
+            pos = pieceEnd
+            if terminator < filled {
+                let t = buffer[terminator]
+                // CRLF is one line break: the CR counted it, the LF right after does not.
+                if !(t == 0x0A && terminator == pieceEnd - pieceLength && prevCR) { line += 1 }
+                prevCR = t == 0x0D
+                atLineStart = true
+            } else {
+                prevCR = false
+                atLineStart = false
+            }
+            if assembly.pointee.ended {
+                try emit(rawEnd: terminator, visit)
+                produced += 1
+            } else {
+                inRecord = parser.pointee.pstate != 0
+            }
+        }
+    }
+
+    // MARK: - Records
+
+    private func emit(rawEnd: Int, _ visit: (CSVRecord) throws -> Void) throws {
+        inRecord = false
+        let a = assembly.pointee
+        let raw = UnsafeBufferPointer(start: buffer + recordStart, count: max(0, rawEnd - recordStart))
+        var issue: CSVIssue?
+        var count = a.fieldCount
+        if let expected = expectedFields {
+            if a.fieldCount > expected {
+                issue = CSVIssue(.fieldCount, "expected \(expected) fields as in the header, found \(a.fieldCount)")
+            } else {
+                count = expected
+            }
+        }
+        if issue == nil, let bad = UTF8Validation.firstInvalid(raw) {
+            issue = CSVIssue(.encoding, encodingDetail(raw: raw, at: bad))
+        }
+        let record = CSVRecord(line: recordLine, issue: issue, count: count, parsedCount: a.fieldCount,
+                               raw: raw, bytes: UnsafePointer(a.bytes), ends: UnsafePointer(a.ends))
+        try visit(record)
+        assembly.pointee.reset()
+    }
+
+    private func encodingDetail(raw: UnsafeBufferPointer<UInt8>, at offset: Int) -> String {
+        let byte = raw[offset]
+        switch encoding {
+        case .utf8:
+            return "invalid UTF-8 byte 0x\(String(byte, radix: 16, uppercase: true)) at byte \(offset + 1) of the record; re-save the file as UTF-8 or declare its encoding (gb18030)"
+        case .gb18030:
+            return "bytes invalid in GB18030 at byte \(offset + 1) of the record (decoded text); the file may be corrupt or in another encoding"
+        }
+    }
+
+    private func describeParseError() -> String {
+        let field = assembly.pointee.fieldCount + 1
+        let here = line == recordLine ? "" : " (on line \(line))"
+        switch parser.pointee.pstate {
+        case 3:
+            return "unexpected character after the closing quote of field \(field)\(here); a quote inside a quoted field must be doubled (\"\")"
+        default:
+            return "a double quote inside unquoted field \(field)\(here); quote the whole field and double the inner quote (\"\")"
+        }
+    }
+
+    /// Reports the current record's first physical line as `csv_malformed` and restarts
+    /// parsing on the next physical line.
+    private func malformed(_ detail: String, _ visit: (CSVRecord) throws -> Void) throws {
+        let start = recordStart
+        let firstLineEnd = lineTerminator(from: start)
+        let raw = UnsafeBufferPointer(start: buffer + start, count: (firstLineEnd ?? filled) - start)
+        let record = CSVRecord(line: recordLine, issue: CSVIssue(.csvMalformed, detail), count: 0, parsedCount: 0,
+                               raw: raw, bytes: nil, ends: nil)
+        try visit(record)
+        resetParser()
+        line = recordLine + 1
+        atLineStart = true
+        inRecord = false
+        nextLF = -1
+        nextCR = -1
+        if let t = firstLineEnd {
+            pos = t + 1
+            prevCR = buffer[t] == 0x0D
+        } else if eof {
+            pos = filled
+            prevCR = false
+        } else {
+            // The first line itself is longer than the buffer: drop the rest of it.
+            pos = filled
+            skipToLineEnd = true
+            prevCR = false
+        }
+    }
+
+    private func lineTerminator(from start: Int) -> Int? {
+        var i = start
+        while i < filled {
+            let b = buffer[i]
+            if b == 0x0A || b == 0x0D { return i }
+            i += 1
+        }
+        return nil
+    }
+
+    private func skipRestOfLine() throws {
+        if pos == filled {
+            if eof { skipToLineEnd = false; return }
+            try refill { _ in }
+            return
+        }
+        if let t = lineTerminator(from: pos) {
+            pos = t + 1
+            prevCR = buffer[t] == 0x0D
+            skipToLineEnd = false
+            atLineStart = true
+            nextLF = -1
+            nextCR = -1
+        } else {
+            pos = filled
+        }
+    }
+
+    private func resetParser() {
+        parser.pointee.pstate = 0
+        parser.pointee.quoted = 0
+        parser.pointee.spaces = 0
+        parser.pointee.entry_pos = 0
+        parser.pointee.status = 0
+        assembly.pointee.reset()
+    }
+
+    /// At the end of input with a record in progress: a last record without a line
+    /// terminator, or an unterminated quoted field. Returns whether a record was produced
+    /// (always true).
+    private func finishAtEndOfInput(_ visit: (CSVRecord) throws -> Void) throws -> Bool {
+        assembly.pointee.ended = false
+        if csv_fini(parser, fieldCallback, recordCallback, assembly) != 0 {
+            let field = assembly.pointee.fieldCount + 1
+            try malformed("unterminated quoted field \(field): the quote opened on line \(recordLine) is never closed before the end of the file", visit)
+            return true
+        }
+        if assembly.pointee.ended {
+            try emit(rawEnd: filled, visit)
+        } else {
+            inRecord = false
+        }
+        return true
+    }
+
+    // MARK: - Buffer
+
+    private func refill(_ visit: (CSVRecord) throws -> Void) throws {
+        if inRecord && filled - recordStart >= maxRecordBytes {
+            try malformed("record longer than \(maxRecordBytes) bytes: the quote opened on line \(recordLine) is probably never closed", visit)
+            return
+        }
+        let keepFrom = (atLineStart && !inRecord) ? pos : min(recordStart, pos)
+        if keepFrom > 0 {
+            let keep = filled - keepFrom
+            if keep > 0 { memmove(buffer, buffer + keepFrom, keep) }
+            filled = keep
+            pos -= keepFrom
+            recordStart -= keepFrom
+            nextLF = -1
+            nextCR = -1
+        }
+        if filled == capacity {
+            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
+            grown.update(from: buffer, count: filled)
+            buffer.deallocate()
+            buffer = grown
+            capacity *= 2
+        }
+        let n = try source.read(into: UnsafeMutableRawBufferPointer(start: buffer + filled, count: capacity - filled))
+        if n == 0 { eof = true } else { filled += n }
+    }
+}

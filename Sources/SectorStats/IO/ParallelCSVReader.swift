@@ -1,0 +1,281 @@
+import Dispatch
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Result slots for `DispatchQueue.concurrentPerform`, one per iteration.
+///
+/// `@unchecked Sendable` is safe because: iteration `i` is the only writer of slot `i`
+/// (each slot is a separate element of a raw buffer, so there is no shared Array or class
+/// property whose exclusivity could be violated), and slots are read only after
+/// `concurrentPerform` returns, which happens-after every iteration. Tested under TSan.
+final class ConcurrentSlots<T>: @unchecked Sendable {
+    private let base: UnsafeMutablePointer<T?>
+    let count: Int
+
+    init(count: Int) {
+        self.count = count
+        base = .allocate(capacity: max(count, 1))
+        base.initialize(repeating: nil, count: max(count, 1))
+    }
+
+    deinit {
+        base.deinitialize(count: max(count, 1))
+        base.deallocate()
+    }
+
+    func set(_ i: Int, _ value: T) { base[i] = value }
+    func take(_ i: Int) -> T? {
+        let v = base[i]
+        base[i] = nil
+        return v
+    }
+}
+
+/// What a chunked read produced: the header and one state per chunk, in file order.
+public struct ChunkedRead<State> {
+    public let header: [String]
+    public let encoding: TextEncoding
+    public let delimiter: UInt8
+    /// One state per chunk actually read, in file order; merging them in this order gives
+    /// the same result as a serial read.
+    public let states: [State]
+    /// Whether a chunk boundary proved wrong (malformed quoting) and the rest of the file
+    /// was read serially instead.
+    public let fellBack: Bool
+}
+
+extension CSVReader {
+    /// Reads `path` split into byte ranges that are parsed in parallel
+    /// (`DispatchQueue.concurrentPerform`), each chunk feeding its own `State`.
+    ///
+    /// Records and their line numbers are identical to a serial read:
+    /// 1. a parallel pass counts quotes and line breaks per nominal range;
+    /// 2. each boundary is moved forward to the first line break with even quote parity —
+    ///    exact for well-formed CSV even when quoted fields contain line breaks;
+    /// 3. chunks are parsed in parallel; chunk k reads past its end until a record boundary
+    ///    and reports the line where it stopped;
+    /// 4. chunk k+1 is kept only if chunk k stopped exactly on its first line (then the
+    ///    serial reader would be in the same state there: between records, at a line
+    ///    start). Otherwise (stray quotes broke the parity) the rest of the file is read
+    ///    serially from where chunk k stopped, into a fresh state.
+    /// gzip input and stdin cannot be split: they are read serially through the same code.
+    public static func readChunks<State>(
+        path: String, options: CSVReadOptions = CSVReadOptions(), chunks requested: Int,
+        minChunkBytes: Int = 4 << 20,
+        makeState: @Sendable (Int) -> State,
+        visit: @Sendable (inout State, CSVRecord) throws -> Void
+    ) throws -> ChunkedRead<State> {
+        let reader = try CSVReader(path: path, options: options)
+        var resolved = options
+        resolved.encoding = .fixed(reader.encoding)
+        resolved.delimiter = reader.delimiter
+
+        func serial() throws -> ChunkedRead<State> {
+            var state = makeState(0)
+            try reader.forEachRecord { try visit(&state, $0) }
+            return ChunkedRead(header: reader.header, encoding: reader.encoding, delimiter: reader.delimiter,
+                               states: [state], fellBack: false)
+        }
+
+        guard requested > 1, !reader.isGzip, path != "-", let fileSize = reader.fileSize else { return try serial() }
+        let dataStart = try rawOffset(ofLine: reader.dataLine, path: path, from: 0, line: 1)
+        let dataBytes = fileSize - dataStart
+        let count = Int(min(Int64(requested), max(1, dataBytes / Int64(max(minChunkBytes, 1)))))
+        guard count > 1 else { return try serial() }
+
+        // 1. Quotes and line breaks per nominal range, in parallel.
+        let nominal: [Int64] = (0..<count).map { dataStart + dataBytes * Int64($0) / Int64(count) } + [fileSize]
+        let counts = ConcurrentSlots<Result<(quotes: Int, lines: Int), Error>>(count: count)
+        DispatchQueue.concurrentPerform(iterations: count) { i in
+            counts.set(i, Result { try countQuotesAndLines(path: path, range: nominal[i]..<nominal[i + 1], fileSize: fileSize) })
+        }
+
+        // 2. Boundaries at line starts with even quote parity.
+        var starts: [(offset: Int64, line: Int)] = [(dataStart, reader.dataLine)]
+        var quotesBefore = 0
+        var linesBefore = reader.dataLine
+        for i in 0..<count {
+            guard let c = try counts.take(i)?.get() else { throw SectorStatsError(.internalError, "missing chunk count") }
+            if i > 0, let b = try boundary(path: path, from: nominal[i], limit: nominal[i + 1], oddParity: quotesBefore % 2 == 1, line: linesBefore),
+               b.offset > starts[starts.count - 1].offset, b.offset < fileSize {
+                starts.append(b)
+            }
+            quotesBefore += c.quotes
+            linesBefore += c.lines
+        }
+        let n = starts.count
+        if n == 1 { return try serial() }
+        let chunkStarts = starts
+        let chunkOptions = resolved
+
+        // 3. Parse the chunks in parallel.
+        let headerCount = reader.header.count
+        let encoding = reader.encoding
+        let delimiter = reader.delimiter
+        let name = reader.name
+        let outcomes = ConcurrentSlots<Result<(State, CSVScanner.End), Error>>(count: n)
+        DispatchQueue.concurrentPerform(iterations: n) { k in
+            outcomes.set(k, Result {
+                var state = makeState(k)
+                let scanner = try chunkScanner(path: path, name: name, from: chunkStarts[k].offset, line: chunkStarts[k].line,
+                                               encoding: encoding, delimiter: delimiter, options: chunkOptions)
+                scanner.expectedFields = headerCount
+                scanner.stopLine = k + 1 < n ? chunkStarts[k + 1].line : nil
+                let end = try scanner.scan { try visit(&state, $0) }
+                return (state, end)
+            })
+        }
+
+        // 4. Keep chunks while each one ended exactly where the next began.
+        var states: [State] = []
+        for k in 0..<n {
+            guard let (state, end) = try outcomes.take(k)?.get() else { throw SectorStatsError(.internalError, "missing chunk result") }
+            states.append(state)
+            if k + 1 == n { break }
+            if end == .stopped(line: starts[k + 1].line) { continue }
+            // Fall back: read the rest serially from where chunk k stopped.
+            guard case .stopped(let line) = end else {
+                return ChunkedRead(header: reader.header, encoding: encoding, delimiter: delimiter, states: states, fellBack: true)
+            }
+            let offset = try rawOffset(ofLine: line, path: path, from: starts[k].offset, line: starts[k].line)
+            var rest = makeState(k + 1)
+            let scanner = try chunkScanner(path: path, name: name, from: offset, line: line,
+                                           encoding: encoding, delimiter: delimiter, options: resolved)
+            scanner.expectedFields = headerCount
+            _ = try scanner.scan { try visit(&rest, $0) }
+            states.append(rest)
+            return ChunkedRead(header: reader.header, encoding: encoding, delimiter: delimiter, states: states, fellBack: true)
+        }
+        return ChunkedRead(header: reader.header, encoding: encoding, delimiter: delimiter, states: states, fellBack: false)
+    }
+
+    private static func chunkScanner(path: String, name: String, from offset: Int64, line: Int, encoding: TextEncoding,
+                                     delimiter: UInt8, options: CSVReadOptions) throws -> CSVScanner {
+        let raw = try FileByteSource(path: path, range: offset..<Int64.max)
+        let decoded = try DecodingSource(input: raw, encoding: encoding, stripBOM: offset == 0, name: name)
+        return try CSVScanner(source: decoded, name: name, encoding: encoding, delimiter: delimiter, firstLine: line,
+                              blockSize: options.blockSize, maxRecordBytes: options.maxRecordBytes)
+    }
+
+    // MARK: - Raw byte scans (quotes, CR and LF are single bytes in UTF-8 and GB18030 alike)
+
+    /// Visits the file's bytes from `offset` in blocks until `body` returns false.
+    private static func scanBlocks(path: String, from offset: Int64, to end: Int64 = .max,
+                                   _ body: (UnsafeBufferPointer<UInt8>, Int64) -> Bool) throws {
+        let source = try FileByteSource(path: path, range: offset..<end)
+        let block = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { block.deallocate() }
+        var at = offset
+        while true {
+            let n = try source.read(into: block)
+            if n == 0 { return }
+            if !body(UnsafeBufferPointer(start: block.baseAddress!.assumingMemoryBound(to: UInt8.self), count: n), at) { return }
+            at += Int64(n)
+        }
+    }
+
+    /// Quotes and line breaks (LF, CR not followed by LF) in `range`.
+    static func countQuotesAndLines(path: String, range: Range<Int64>, fileSize: Int64) throws -> (quotes: Int, lines: Int) {
+        var quotes = 0, lfs = 0, crs = 0, crlfs = 0
+        var lastWasCR = false
+        var first = true
+        // One byte of lookahead past the range decides whether a final CR is a CRLF.
+        try scanBlocks(path: path, from: range.lowerBound, to: min(range.upperBound + 1, fileSize)) { bytes, at in
+            let inRange = Int(min(Int64(bytes.count), range.upperBound - at))
+            let base = bytes.baseAddress!
+            if !first || at > range.lowerBound {
+                if lastWasCR, bytes.count > 0, bytes[0] == 0x0A { crlfs += 1 }
+            }
+            first = false
+            if inRange <= 0 { return false }
+            quotes += countByte(0x22, base, inRange)
+            lfs += countByte(0x0A, base, inRange)
+            var p = UnsafeRawPointer(base)
+            var left = inRange
+            while left > 0, let hit = memchr(p, 0x0D, left) {
+                let i = UnsafeRawPointer(hit) - UnsafeRawPointer(base)
+                crs += 1
+                if i + 1 < bytes.count, bytes[i + 1] == 0x0A { crlfs += 1 }
+                p = UnsafeRawPointer(hit) + 1
+                left = inRange - (i + 1)
+            }
+            lastWasCR = bytes[inRange - 1] == 0x0D && inRange == bytes.count
+            return true
+        }
+        return (quotes, lfs + crs - crlfs)
+    }
+
+    private static func countByte(_ byte: Int32, _ base: UnsafePointer<UInt8>, _ count: Int) -> Int {
+        var n = 0
+        var p = UnsafeRawPointer(base)
+        var left = count
+        while left > 0, let hit = memchr(p, byte, left) {
+            n += 1
+            let next = UnsafeRawPointer(hit) + 1
+            left -= next - p
+            p = next
+        }
+        return n
+    }
+
+    /// The first line start after an LF at or after `from` (and before `limit`) where the
+    /// number of quotes since the start of the data is even.
+    static func boundary(path: String, from: Int64, limit: Int64, oddParity: Bool, line: Int) throws -> (offset: Int64, line: Int)? {
+        var odd = oddParity
+        var line = line
+        var found: (Int64, Int)?
+        var prevCR = false
+        try scanBlocks(path: path, from: from, to: limit) { bytes, at in
+            for i in 0..<bytes.count {
+                let b = bytes[i]
+                if b == 0x22 { odd.toggle() }
+                if b == 0x0A {
+                    if !prevCR { line += 1 }
+                    if !odd { found = (at + Int64(i) + 1, line); return false }
+                } else if b == 0x0D {
+                    line += 1
+                }
+                prevCR = b == 0x0D
+            }
+            return true
+        }
+        return found
+    }
+
+    /// The byte offset at which physical line `target` starts, counting from a line start.
+    static func rawOffset(ofLine target: Int, path: String, from: Int64, line start: Int) throws -> Int64 {
+        if target <= start { return from }
+        var line = start
+        var result: Int64?
+        var pendingCR: Int64?
+        try scanBlocks(path: path, from: from) { bytes, at in
+            for i in 0..<bytes.count {
+                let b = bytes[i]
+                if let crAt = pendingCR {
+                    pendingCR = nil
+                    // A CR ends a line; an LF right after it belongs to the same break.
+                    if b == 0x0A {
+                        if line == target { result = at + Int64(i) + 1; return false }
+                        continue
+                    }
+                    if line == target { result = crAt + 1; return false }
+                }
+                if b == 0x0A {
+                    line += 1
+                    if line == target { result = at + Int64(i) + 1; return false }
+                } else if b == 0x0D {
+                    line += 1
+                    pendingCR = at + Int64(i)
+                }
+            }
+            return true
+        }
+        if let result { return result }
+        if let crAt = pendingCR, line == target { return crAt + 1 }
+        throw SectorStatsError(.internalError, file: path, "line \(target) not found while splitting the file")
+    }
+}

@@ -1,0 +1,63 @@
+/// UTF-8 validation on raw bytes, fast on ASCII (8 bytes at a time), exact on the rest
+/// (no overlongs, no surrogates, nothing above U+10FFFF).
+enum UTF8Validation {
+    /// The offset of the first byte that starts an invalid or incomplete sequence, or nil.
+    @inline(__always)
+    static func firstInvalid(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard let base = bytes.baseAddress else { return nil }
+        let n = bytes.count
+        var i = 0
+        while i < n {
+            // ASCII fast path.
+            while i &+ 8 <= n {
+                let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+                if w & 0x8080_8080_8080_8080 != 0 { break }
+                i &+= 8
+            }
+            if i >= n { break }
+            let b0 = base[i]
+            if b0 < 0x80 { i &+= 1; continue }
+            if b0 < 0xC2 { return i }
+            if b0 < 0xE0 {
+                guard i &+ 1 < n, base[i &+ 1] & 0xC0 == 0x80 else { return i }
+                i &+= 2
+                continue
+            }
+            if b0 < 0xF0 {
+                guard i &+ 2 < n else { return i }
+                let b1 = base[i &+ 1], b2 = base[i &+ 2]
+                let lo: UInt8 = b0 == 0xE0 ? 0xA0 : 0x80
+                let hi: UInt8 = b0 == 0xED ? 0x9F : 0xBF
+                guard b1 >= lo, b1 <= hi, b2 & 0xC0 == 0x80 else { return i }
+                i &+= 3
+                continue
+            }
+            if b0 < 0xF5 {
+                guard i &+ 3 < n else { return i }
+                let b1 = base[i &+ 1], b2 = base[i &+ 2], b3 = base[i &+ 3]
+                let lo: UInt8 = b0 == 0xF0 ? 0x90 : 0x80
+                let hi: UInt8 = b0 == 0xF4 ? 0x8F : 0xBF
+                guard b1 >= lo, b1 <= hi, b2 & 0xC0 == 0x80, b3 & 0xC0 == 0x80 else { return i }
+                i &+= 4
+                continue
+            }
+            return i
+        }
+        return nil
+    }
+
+    /// Whether `bytes` (1–3 bytes) is the valid beginning of a multi-byte sequence that
+    /// was cut off before its end.
+    static func isTruncatedPrefix(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let b0 = bytes.first, bytes.count < 4 else { return false }
+        let need: Int
+        switch b0 {
+        case 0xC2...0xDF: need = 2
+        case 0xE0...0xEF: need = 3
+        case 0xF0...0xF4: need = 4
+        default: return false
+        }
+        guard bytes.count < need else { return false }
+        return bytes.dropFirst().allSatisfy { $0 & 0xC0 == 0x80 }
+    }
+}

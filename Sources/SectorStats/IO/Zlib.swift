@@ -1,0 +1,115 @@
+import CZlib
+
+/// Streaming gzip decompression on zlib. Accepts multi-member gzip (members concatenated,
+/// as written by parallel compressors and by `cat a.gz b.gz`).
+final class Inflater {
+    // zlib keeps pointers into the z_stream between calls, so it lives on the heap at a
+    // stable address for the whole life of the inflater.
+    private let stream: UnsafeMutablePointer<z_stream>
+    private var finishedMember = false
+
+    init() throws {
+        stream = .allocate(capacity: 1)
+        stream.initialize(to: z_stream())
+        // 15 + 16: gzip wrapper only (a raw zlib stream is not a .gz file).
+        let rc = sectorstats_inflateInit2(stream, 15 + 16)
+        guard rc == Z_OK else {
+            stream.deallocate()
+            throw SectorStatsError(.internalError, "zlib inflateInit2 failed (code \(rc))")
+        }
+    }
+
+    deinit {
+        inflateEnd(stream)
+        stream.deallocate()
+    }
+
+    /// Whether the last call ended exactly at the end of a gzip member.
+    var atMemberEnd: Bool { finishedMember }
+
+    /// Inflates from `input` into `output`. Returns (bytes consumed, bytes produced).
+    func inflate(input: UnsafeRawBufferPointer, output: UnsafeMutableRawBufferPointer) throws -> (consumed: Int, produced: Int) {
+        if finishedMember {
+            // The next byte starts a new member.
+            guard inflateReset(stream) == Z_OK else {
+                throw SectorStatsError(.corruptData, "zlib inflateReset failed")
+            }
+            finishedMember = false
+        }
+        stream.pointee.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.assumingMemoryBound(to: Bytef.self))
+        stream.pointee.avail_in = uInt(input.count)
+        stream.pointee.next_out = output.baseAddress?.assumingMemoryBound(to: Bytef.self)
+        stream.pointee.avail_out = uInt(output.count)
+        let rc = CZlib.inflate(stream, Z_NO_FLUSH)
+        let consumed = input.count - Int(stream.pointee.avail_in)
+        let produced = output.count - Int(stream.pointee.avail_out)
+        switch rc {
+        case Z_OK:
+            break
+        case Z_STREAM_END:
+            finishedMember = true
+        case Z_BUF_ERROR:
+            // No progress was possible (needs more input or more output): not an error here.
+            break
+        case Z_DATA_ERROR:
+            let msg = stream.pointee.msg.map { String(cString: $0) } ?? "invalid data"
+            throw SectorStatsError(.corruptData, "gzip data is corrupt: \(msg)")
+        case Z_MEM_ERROR:
+            throw SectorStatsError(.internalError, "zlib ran out of memory")
+        default:
+            throw SectorStatsError(.corruptData, "zlib inflate failed (code \(rc))")
+        }
+        return (consumed, produced)
+    }
+}
+
+/// Streaming gzip compression on zlib with a deterministic header: mtime 0, no file name,
+/// a fixed level, so equal content gives equal bytes.
+final class Deflater {
+    private let stream: UnsafeMutablePointer<z_stream>
+
+    init(level: Int) throws {
+        guard (0...9).contains(level) else {
+            throw SectorStatsError(.internalError, "gzip level must be 0…9, got \(level)")
+        }
+        stream = .allocate(capacity: 1)
+        stream.initialize(to: z_stream())
+        // 15 + 16: gzip wrapper. zlib writes mtime 0 and no name unless deflateSetHeader is called.
+        let rc = sectorstats_deflateInit2(stream, Int32(level), Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY)
+        guard rc == Z_OK else {
+            stream.deallocate()
+            throw SectorStatsError(.internalError, "zlib deflateInit2 failed (code \(rc))")
+        }
+    }
+
+    deinit {
+        deflateEnd(stream)
+        stream.deallocate()
+    }
+
+    /// Compresses all of `input`, calling `sink` with each piece of output produced.
+    /// With `finish`, the gzip trailer is written too and the deflater cannot be reused.
+    func deflate(_ input: UnsafeRawBufferPointer, finish: Bool, scratch: UnsafeMutableRawBufferPointer,
+                 sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+        stream.pointee.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.assumingMemoryBound(to: Bytef.self))
+        stream.pointee.avail_in = uInt(input.count)
+        let flush = finish ? Z_FINISH : Z_NO_FLUSH
+        while true {
+            stream.pointee.next_out = scratch.baseAddress?.assumingMemoryBound(to: Bytef.self)
+            stream.pointee.avail_out = uInt(scratch.count)
+            let rc = CZlib.deflate(stream, flush)
+            let produced = scratch.count - Int(stream.pointee.avail_out)
+            if produced > 0 {
+                try sink(UnsafeRawBufferPointer(rebasing: scratch[0..<produced]))
+            }
+            switch rc {
+            case Z_STREAM_END:
+                return
+            case Z_OK, Z_BUF_ERROR:
+                if !finish && stream.pointee.avail_in == 0 && stream.pointee.avail_out != 0 { return }
+            default:
+                throw SectorStatsError(.internalError, "zlib deflate failed (code \(rc))")
+            }
+        }
+    }
+}

@@ -1,0 +1,40 @@
+/// The error every fallible API of the core library throws: a stable code for programs,
+/// the file (and where known the line and field) it concerns, and a message a user can act on.
+public struct SectorStatsError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// A stable, extensible error code (`fileNotReadable`, `corruptData`, …).
+    public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public var description: String { rawValue }
+
+        public static let fileNotReadable = Code(rawValue: "fileNotReadable")
+        public static let fileNotWritable = Code(rawValue: "fileNotWritable")
+        public static let corruptData = Code(rawValue: "corruptData")
+        public static let unsupportedEncoding = Code(rawValue: "unsupportedEncoding")
+        public static let emptyInput = Code(rawValue: "emptyInput")
+        public static let internalError = Code(rawValue: "internalError")
+    }
+
+    public var code: Code
+    public var file: String?
+    public var line: Int?
+    public var field: String?
+    public var message: String
+
+    public init(_ code: Code, file: String? = nil, line: Int? = nil, field: String? = nil, _ message: String) {
+        self.code = code
+        self.file = file
+        self.line = line
+        self.field = field
+        self.message = message
+    }
+
+    /// One line: `file:line: field: message`, the parts that are known.
+    public var description: String {
+        var s = ""
+        if let file { s += file }
+        if let line { s += (s.isEmpty ? "line \(line)" : ":\(line)") }
+        if let field { s += (s.isEmpty ? "" : ": ") + "field \(field)" }
+        return s.isEmpty ? message : "\(s): \(message)"
+    }
+}
