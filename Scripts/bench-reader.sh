@@ -10,9 +10,9 @@
 #
 # Steps: compile bench/*.c into bench/bin/, generate .bench/reader.csv once (cached;
 # regenerated when its size or the generator source changes), build the Swift binary,
-# time each command 3 times (median wall time; peak RSS = max over the runs), check
-# that the Swift reader's record and field counts equal the C floor's, print a table
-# and the ratios, and append a dated section to BENCHMARKS.md.
+# time each command 3 times, interleaved (median wall time; peak RSS = max over the
+# runs), check that the Swift reader's record and field counts equal the C floor's,
+# print a table and the ratios, and append a dated section to BENCHMARKS.md.
 # Exit 1 on a build failure, a failed command, or a count mismatch. Missing a
 # throughput target is reported as FAIL in the table but does not fail the script.
 set -euo pipefail
@@ -72,76 +72,70 @@ if [[ "$BENCH_SWIFT" != "0" ]]; then
 fi
 
 # ---------------------------------------------------------------- 4. measurements
-# measure KEY NAME CMD...: runs CMD $RUNS times. Sets OUT_<KEY> (stdout of the last run,
-# checked identical across runs), SEC_<KEY> (median wall seconds), RSS_<KEY> (max peak
-# RSS in KiB over the runs; empty when /usr/bin/time is unavailable).
+# The runs are interleaved (a b c, a b c, a b c) so that drifting background load on this
+# 2-core machine affects every command alike. Per command KEY: CMD_KEY (array), NAME_KEY;
+# results: OUT_KEY (stdout, checked identical across runs), SEC_KEY (median wall seconds),
+# RSS_KEY (max peak RSS in KiB over the runs; empty when /usr/bin/time is unavailable).
 if [[ -x /usr/bin/time ]]; then HAVE_TIME=1; else HAVE_TIME=0; fi
-ROWS=() # table rows: "name|seconds|MB/s|RSS MiB"
+KEYS=()
 
-measure() {
+add_cmd() { # add_cmd KEY NAME CMD...
     local key="$1" name="$2"; shift 2
-    local secs=() rss_max="" out="" prev="" i
-    for ((i = 1; i <= RUNS; i++)); do
-        if ((HAVE_TIME)); then
-            if ! /usr/bin/time -f '%e %M' -o "$TMP/time" "$@" > "$TMP/out" 2> "$TMP/err"; then
-                cat "$TMP/err" >&2
-                die "$name: command failed: $*"
-            fi
-            local e m
-            read -r e m < <(tail -n 1 "$TMP/time")
-            secs+=("$e")
-            if [[ -z "$rss_max" ]] || ((m > rss_max)); then rss_max="$m"; fi
-        else
-            local t0 t1
-            t0="$(date +%s.%N)"
-            if ! "$@" > "$TMP/out" 2> "$TMP/err"; then
-                cat "$TMP/err" >&2
-                die "$name: command failed: $*"
-            fi
-            t1="$(date +%s.%N)"
-            secs+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')")
+    KEYS+=("$key")
+    printf -v "NAME_$key" '%s' "$name"
+    eval "CMD_$key=(\"\$@\")"
+    eval "SECS_$key=()"
+    printf -v "RSS_$key" '%s' ""
+    printf -v "OUT_$key" '%s' ""
+}
+
+run_once() { # run_once KEY ROUND
+    local key="$1" round="$2"
+    local -n cmd="CMD_$key" secs="SECS_$key" rss="RSS_$key" prev="OUT_$key" name="NAME_$key"
+    local sec out
+    if ((HAVE_TIME)); then
+        if ! /usr/bin/time -f '%e %M' -o "$TMP/time" "${cmd[@]}" > "$TMP/out" 2> "$TMP/err"; then
+            cat "$TMP/err" >&2
+            die "$name: command failed: ${cmd[*]}"
         fi
-        out="$(cat "$TMP/out")"
-        [[ $(grep -c . <<< "$out") == 1 ]] || die "$name: expected one output line, got: $out"
-        if ((i > 1)) && [[ "$out" != "$prev" ]]; then
-            die "$name: output differs between runs: '$prev' vs '$out'"
+        local m
+        read -r sec m < <(tail -n 1 "$TMP/time")
+        if [[ -z "$rss" ]] || ((m > rss)); then rss="$m"; fi
+    else
+        local t0 t1
+        t0="$(date +%s.%N)"
+        if ! "${cmd[@]}" > "$TMP/out" 2> "$TMP/err"; then
+            cat "$TMP/err" >&2
+            die "$name: command failed: ${cmd[*]}"
         fi
-        prev="$out"
-        log "$name run $i/$RUNS: ${secs[-1]} s  $out"
-    done
-    local median
-    median="$(printf '%s\n' "${secs[@]}" | sort -g | sed -n "$(((RUNS + 1) / 2))p")"
-    printf -v "OUT_$key" '%s' "$out"
-    printf -v "SEC_$key" '%s' "$median"
-    printf -v "RSS_$key" '%s' "$rss_max"
-    local mbs rss_mib="n/a"
-    mbs="$(awk -v b="$BYTES" -v s="$median" 'BEGIN { if (s > 0) printf "%.1f", b / 1e6 / s; else print "inf" }')"
-    [[ -n "$rss_max" ]] && rss_mib="$(awk -v k="$rss_max" 'BEGIN { printf "%.1f", k / 1024 }')"
-    ROWS+=("$name|$median|$mbs|$rss_mib")
+        t1="$(date +%s.%N)"
+        sec="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')"
+    fi
+    secs+=("$sec")
+    out="$(cat "$TMP/out")"
+    [[ "$(grep -c . <<< "$out")" == 1 ]] || die "$name: expected one output line, got: '$out'"
+    if ((round > 1)) && [[ "$out" != "$prev" ]]; then
+        die "$name: output differs between runs: '$prev' vs '$out'"
+    fi
+    prev="$out"
+    log "$name run $round/$RUNS: $sec s  $out"
 }
 
 # kv LINE KEY: value of KEY=value in LINE (empty if absent)
-kv() { tr ' ' '\n' <<< "$1" | sed -n "s/^$2=//p" | head -n 1; }
+kv() { awk -v k="$2" '{ for (i = 1; i <= NF; i++) if (index($i, k "=") == 1) { print substr($i, length(k) + 2); exit } }' <<< "$1"; }
 
-# Read the file once so every measured run sees it in the page cache.
-cat "$CSV" > /dev/null
-# Other work on this 2-core machine (e.g. a concurrent swift build) skews the numbers:
-# record the load average and warn when it is high.
-LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
-if awk -v l="${LOAD_START%% *}" 'BEGIN { exit !(l > 0.5) }'; then
-    log "warning: 1-minute load average is ${LOAD_START%% *}; results may be noisy"
-fi
+check_c() {
+    C_RECORDS="$(kv "$OUT_C" records)"
+    C_FIELDS="$(kv "$OUT_C" fields)"
+    C_BYTES="$(kv "$OUT_C" bytes)"
+    [[ "$C_RECORDS" =~ ^[0-9]+$ && "$C_FIELDS" =~ ^[0-9]+$ ]] || die "cannot parse csvcount output: $OUT_C"
+    [[ "$C_BYTES" == "$BYTES" ]] || die "csvcount read $C_BYTES bytes, file has $BYTES"
+    ((C_FIELDS == 15 * C_RECORDS)) || die "generated file is not 15 fields per record: $OUT_C"
+}
 
-measure C "(a) C floor: csvcount" "$BIN_DIR/csvcount" "$CSV"
-C_RECORDS="$(kv "$OUT_C" records)"
-C_FIELDS="$(kv "$OUT_C" fields)"
-C_BYTES="$(kv "$OUT_C" bytes)"
-[[ "$C_RECORDS" =~ ^[0-9]+$ && "$C_FIELDS" =~ ^[0-9]+$ ]] || die "cannot parse csvcount output: $OUT_C"
-[[ "$C_BYTES" == "$BYTES" ]] || die "csvcount read $C_BYTES bytes, file has $BYTES"
-((C_FIELDS == 15 * C_RECORDS)) || die "generated file is not 15 fields per record: $OUT_C"
-
-check_swift() { # check_swift NAME OUTPUT
-    local name="$1" out="$2" r f b mal
+check_swift() { # check_swift KEY: counts must equal the C floor's
+    local -n name="NAME_$1" out="OUT_$1"
+    local r f b mal
     r="$(kv "$out" records)"; f="$(kv "$out" fields)"; b="$(kv "$out" bytes)"; mal="$(kv "$out" malformed)"
     if [[ "$r" != "$C_RECORDS" || "$f" != "$C_FIELDS" ]]; then
         echo "bench-reader: MISMATCH: $name printed '$out'" >&2
@@ -152,12 +146,42 @@ check_swift() { # check_swift NAME OUTPUT
     [[ "$b" == "$BYTES" ]] || log "warning: $name reports bytes=$b, file has $BYTES"
 }
 
+add_cmd C "(a) C floor: csvcount" "$BIN_DIR/csvcount" "$CSV"
 if [[ -n "$SWIFT_BIN" ]]; then
-    measure S1 "(b) Swift read-count, 1 thread" "$SWIFT_BIN" read-count "$CSV" --threads 1
-    check_swift "(b)" "$OUT_S1"
-    measure S2 "(c) Swift read-count, 2 threads" "$SWIFT_BIN" read-count "$CSV" --threads 2
-    check_swift "(c)" "$OUT_S2"
+    add_cmd S1 "(b) Swift read-count, 1 thread" "$SWIFT_BIN" read-count "$CSV" --threads 1
+    add_cmd S2 "(c) Swift read-count, 2 threads" "$SWIFT_BIN" read-count "$CSV" --threads 2
 fi
+
+# Read the file once so every measured run sees it in the page cache.
+cat "$CSV" > /dev/null
+# Other work on this 2-core machine (e.g. a concurrent swift build) skews the numbers:
+# record the load average and warn when it is high.
+LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
+if awk -v l="${LOAD_START%% *}" 'BEGIN { exit !(l > 0.5) }'; then
+    log "warning: 1-minute load average is ${LOAD_START%% *}; results may be noisy"
+fi
+
+for ((round = 1; round <= RUNS; round++)); do
+    for key in "${KEYS[@]}"; do
+        run_once "$key" "$round"
+        # Fail fast on wrong counts, before spending more time on runs.
+        if ((round == 1)); then
+            if [[ "$key" == C ]]; then check_c; else check_swift "$key"; fi
+        fi
+    done
+done
+
+ROWS=() # table rows: "name|seconds|MB/s|RSS MiB"
+for key in "${KEYS[@]}"; do
+    declare -n secs="SECS_$key" rss="RSS_$key" name="NAME_$key"
+    median="$(printf '%s\n' "${secs[@]}" | sort -g | sed -n "$(((RUNS + 1) / 2))p")"
+    printf -v "SEC_$key" '%s' "$median"
+    mbs="$(awk -v b="$BYTES" -v s="$median" 'BEGIN { if (s > 0) printf "%.1f", b / 1e6 / s; else print "inf" }')"
+    rss_mib="n/a"
+    [[ -n "$rss" ]] && rss_mib="$(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }')"
+    ROWS+=("$name|$median|$mbs|$rss_mib")
+    unset -n secs rss name
+done
 
 # ---------------------------------------------------------------- 5. report
 # ratio NUM_SECONDS DEN_SECONDS TARGET -> "value|PASS/FAIL" (throughput ratio = den/num)
@@ -177,15 +201,17 @@ fi
 DATE="$(date -u)"
 NPROC="$(nproc)"
 MEM_GIB="$(awk '/^MemTotal:/ { printf "%.1f", $2 / 1048576 }' /proc/meminfo)"
-CPU="$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo | head -n 1)"
+CPU="$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
 CPU="${CPU:-unknown}"
 COMMIT="$(git rev-parse --short HEAD 2> /dev/null || echo unknown)"
 if [[ "$COMMIT" != unknown ]] && [[ -n "$(git status --porcelain 2> /dev/null)" ]]; then
     COMMIT="$COMMIT (uncommitted changes)"
 fi
-CC_VERSION="$(cc --version | head -n 1)"
+CC_VERSION="$(cc --version | awk 'NR == 1')"
 SWIFT_VERSION="skipped"
-[[ -n "$SWIFT_BIN" ]] && SWIFT_VERSION="$(swift --version 2>&1 | grep -m1 -i 'swift version' || echo unknown)"
+if [[ -n "$SWIFT_BIN" ]]; then
+    SWIFT_VERSION="$(swift --version 2>&1 | awk 'tolower($0) ~ /swift version/ { v = $0; exit } END { print (v == "" ? "swift: unknown" : v) }')"
+fi
 TIMER="/usr/bin/time -f '%e %M'"
 ((HAVE_TIME)) || TIMER="date +%s.%N (no peak RSS)"
 
@@ -210,7 +236,7 @@ if [[ "$BENCH_APPEND" != "0" ]]; then
         echo "- Compilers: $CC_VERSION; $SWIFT_VERSION"
         echo "- File: \`$CSV\`, $BYTES bytes, $C_RECORDS records incl. header, $C_FIELDS fields"
         echo "- Load average at start (1/5/15 min): $LOAD_START"
-        echo "- Method: median wall time of $RUNS runs ($TIMER), file in the page cache; peak RSS is the max over the runs; MB = 10^6 bytes"
+        echo "- Method: median wall time of $RUNS interleaved runs ($TIMER), file in the page cache; peak RSS is the max over the runs; MB = 10^6 bytes"
         [[ -n "$SWIFT_BIN" ]] || echo "- Swift measurements skipped (BENCH_SWIFT=0)"
         echo
         echo "| Measurement | Seconds | MB/s | Peak RSS MiB |"

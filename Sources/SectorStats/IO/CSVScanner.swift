@@ -267,8 +267,13 @@ final class CSVScanner {
     /// Reports the current record's first physical line as `csv_malformed` and restarts
     /// parsing on the next physical line.
     private func malformed(_ detail: String, _ visit: (CSVRecord) throws -> Void) throws {
+        // The first line may not be in the buffer yet: read on until its end (bounded).
+        var firstLineEnd = lineTerminator(from: recordStart)
+        while firstLineEnd == nil && !eof && filled - recordStart < maxRecordBytes {
+            try compactAndRead(keepFrom: recordStart)
+            firstLineEnd = lineTerminator(from: recordStart)
+        }
         let start = recordStart
-        let firstLineEnd = lineTerminator(from: start)
         let raw = UnsafeBufferPointer(start: buffer + start, count: (firstLineEnd ?? filled) - start)
         let record = CSVRecord(line: recordLine, issue: CSVIssue(.csvMalformed, detail), count: 0, parsedCount: 0,
                                raw: raw, bytes: nil, ends: nil)
@@ -355,17 +360,23 @@ final class CSVScanner {
             try malformed("record longer than \(maxRecordBytes) bytes: the quote opened on line \(recordLine) is probably never closed", visit)
             return
         }
-        let keepFrom = (atLineStart && !inRecord) ? pos : min(recordStart, pos)
+        try compactAndRead(keepFrom: (atLineStart && !inRecord) ? pos : min(recordStart, pos))
+    }
+
+    /// Drops the bytes before `keepFrom`, grows the buffer if needed and reads more.
+    private func compactAndRead(keepFrom: Int) throws {
         if keepFrom > 0 {
             let keep = filled - keepFrom
             if keep > 0 { memmove(buffer, buffer + keepFrom, keep) }
             filled = keep
             pos -= keepFrom
             recordStart -= keepFrom
-            nextLF = -1
-            nextCR = -1
         }
-        if filled == capacity {
+        // "No terminator before `filled`" is no longer true once more bytes arrive.
+        nextLF = -1
+        nextCR = -1
+        // Sources need room for at least one whole decoded character per read.
+        if capacity - filled < 64 {
             let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
             grown.update(from: buffer, count: filled)
             buffer.deallocate()

@@ -1,0 +1,96 @@
+import Foundation
+import XCTest
+@testable import SectorStats
+
+/// The gzip CSV writer: RFC 4180 quoting exactly when needed (DATA.md §5 "CSV output"),
+/// deterministic bytes, atomic publication.
+final class CSVWriterTests: XCTestCase {
+    private let rows: [[String]] = [
+        ["province_code", "province", "note"],
+        ["420000", "湖北省", "plain"],
+        ["100000", "全国性组织", "with, comma"],
+        ["110000", "北京市", "say \"hi\""],
+        ["120000", "天津市", "two\nlines"],
+        ["130000", "河北省", "cr\rhere"],
+        ["", "", ""],
+        ["x", " leading space", "trailing "],
+    ]
+
+    func testQuoting_whenFieldHasCommaQuoteCROrLF_quotesOnlyThose() throws {
+        let w = CSVWriter()
+        for r in rows { try w.writeRow(r) }
+        let text = String(decoding: w.bytes, as: UTF8.self)
+        XCTAssertEqual(text, """
+            province_code,province,note
+            420000,湖北省,plain
+            100000,全国性组织,"with, comma"
+            110000,北京市,"say ""hi\"\"\"
+            120000,天津市,"two
+            lines"
+            130000,河北省,"cr\rhere"
+            ,,
+            x, leading space,trailing \n
+            """)
+    }
+
+    func testRoundTrip_whenWrittenAsGzip_readsBackTheSameFields() throws {
+        let dir = try Workdir()
+        let path = dir.path + "/t.csv.gz"
+        let w = try CSVWriter(gzipPath: path)
+        for r in rows { try w.writeRow(r) }
+        try w.commit()
+        // The reader trims unquoted leading/trailing spaces (libcsv default, and DATA.md
+        // trims values anyway), so compare trimmed.
+        let (header, records) = try readAll(path)
+        XCTAssertEqual(header, rows[0])
+        XCTAssertEqual(records.map(\.fields), rows.dropFirst().map { $0.map { $0.trimmingCharacters(in: .whitespaces) } })
+    }
+
+    func testGzip_whenSameRowsWrittenTwice_bytesAreIdenticalWithMtimeZero() throws {
+        let dir = try Workdir()
+        var outputs: [Data] = []
+        for name in ["a.csv.gz", "b.csv.gz"] {
+            let w = try CSVWriter(gzipPath: dir.path + "/" + name)
+            for _ in 0..<2000 { for r in rows { try w.writeRow(r) } }
+            try w.commit()
+            outputs.append(try Data(contentsOf: URL(fileURLWithPath: dir.path + "/" + name)))
+        }
+        XCTAssertEqual(outputs[0], outputs[1])
+        let header = [UInt8](outputs[0].prefix(10))
+        XCTAssertEqual(Array(header[0...2]), [0x1F, 0x8B, 8], "gzip magic and deflate")
+        XCTAssertEqual(header[3], 0, "no FNAME or other flags")
+        XCTAssertEqual(Array(header[4...7]), [0, 0, 0, 0], "mtime 0")
+    }
+
+    func testAtomic_whenWriterDroppedBeforeCommit_leavesNoFileAndKeepsTheOldOne() throws {
+        let dir = try Workdir()
+        let path = dir.path + "/table.csv.gz"
+        // A previous good output exists.
+        let first = try CSVWriter(gzipPath: path)
+        try first.writeRow(["old"])
+        try first.commit()
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        do {
+            let w = try CSVWriter(gzipPath: path)
+            for _ in 0..<50_000 { try w.writeRow(rows[2]) }
+            // no commit: a failure or a signal
+        }
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), before)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains(".tmp-") }
+        XCTAssertEqual(leftovers, [])
+
+        let fresh = dir.path + "/new.csv.gz"
+        do {
+            let w = try CSVWriter(gzipPath: fresh)
+            try w.writeRow(["x"])
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: fresh))
+    }
+
+    func testAtomic_whenFolderMissing_throwsFileNotWritableNamingThePath() {
+        XCTAssertThrowsError(try CSVWriter(gzipPath: "/nonexistent-dir-xyz/t.csv.gz")) { error in
+            XCTAssertEqual((error as? SectorStatsError)?.code, .fileNotWritable)
+            XCTAssertTrue("\(error)".contains("/nonexistent-dir-xyz/t.csv.gz"))
+        }
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+import XCTest
+@testable import SectorStats
+
+/// Parallel chunked reads must give exactly the serial read's records and line numbers,
+/// whatever the chunk count, block size and encoding, including when nominal chunk
+/// boundaries fall inside quoted fields that contain line breaks.
+final class ParallelCSVReaderTests: XCTestCase {
+    /// A CSV whose records often carry quoted commas, quotes and LF/CRLF line breaks, with
+    /// blank lines between some records; `malformed` adds stray quotes and bad field counts.
+    private func generate(records: Int, seed: UInt64, malformed: Bool) -> String {
+        var rng = SplitMix64(seed: seed)
+        let words = ["协会", "基金会", "服务中心", "北京", "海淀区", "abc", "x y", "社区", "养老", "助残"]
+        var out = "name,scope,amount,date\n"
+        for i in 0..<records {
+            let name = words[Int(rng.next() % UInt64(words.count))] + String(i)
+            var scope = ""
+            for _ in 0..<Int(rng.next() % 6) {
+                scope += words[Int(rng.next() % UInt64(words.count))]
+                switch rng.next() % 6 {
+                case 0: scope += ","
+                case 1: scope += "\n"
+                case 2: scope += "\r\n"
+                case 3: scope += "\"\""
+                default: scope += " "
+                }
+            }
+            let quotedScope = scope.unicodeScalars.contains(where: { ",\n\r\"".unicodeScalars.contains($0) }) ? "\"" + scope + "\"" : scope
+            if malformed && rng.next() % 40 == 0 {
+                out += "\(name),stray \"quote,1,2\n"
+            } else if malformed && rng.next() % 60 == 0 {
+                out += "\(name),\"opened,never closed\n"
+            } else if malformed && rng.next() % 50 == 0 {
+                out += "\(name),a,b,c,d\n"
+            } else {
+                out += "\(name),\(quotedScope),\(rng.next() % 100000),2020-01-0\(1 + rng.next() % 9)\n"
+            }
+            if rng.next() % 25 == 0 { out += "\n" }
+        }
+        return out
+    }
+
+    private func chunked(_ path: String, chunks: Int, options: CSVReadOptions) throws -> (records: [ReadRecord], fellBack: Bool, states: Int) {
+        let result = try CSVReader.readChunks(path: path, options: options, chunks: chunks, minChunkBytes: 1,
+                                              makeState: { _ in [ReadRecord]() },
+                                              visit: { state, record in state.append(ReadRecord(record)) })
+        return (result.states.flatMap { $0 }, result.fellBack, result.states.count)
+    }
+
+    func testReadChunks_whenWellFormed_equalsSerialForEveryChunkCount() throws {
+        let dir = try Workdir()
+        let path = try dir.file("wellformed.csv", generate(records: 3000, seed: 7, malformed: false))
+        let serial = try readAll(path).records
+        XCTAssertEqual(serial.count, 3000)
+        XCTAssertTrue(serial.allSatisfy { $0.issue == nil })
+        for chunks in [2, 3, 5, 8, 16, 64] {
+            let got = try chunked(path, chunks: chunks, options: CSVReadOptions())
+            XCTAssertEqual(got.records, serial, "chunks \(chunks)")
+            XCTAssertFalse(got.fellBack, "parity boundaries are exact on well-formed CSV (chunks \(chunks))")
+            XCTAssertEqual(got.states, chunks, "chunks \(chunks)")
+        }
+    }
+
+    func testReadChunks_whenNominalBoundaryInsideQuotedNewline_movesToARecordBoundary() throws {
+        let dir = try Workdir()
+        // Every record is one quoted field spanning 4 lines: almost every byte offset is
+        // inside quotes, so nominal boundaries must be moved.
+        var text = "a,b\n"
+        for i in 0..<500 { text += "\(i),\"l1\nl2\r\nl3\nl4\"\n" }
+        let path = try dir.file("quoted.csv", text)
+        let serial = try readAll(path).records
+        XCTAssertEqual(serial.last?.line, 2 + 499 * 4)
+        for chunks in [2, 7, 33] {
+            let got = try chunked(path, chunks: chunks, options: CSVReadOptions(blockSize: 100))
+            XCTAssertEqual(got.records, serial, "chunks \(chunks)")
+            XCTAssertFalse(got.fellBack)
+        }
+    }
+
+    func testReadChunks_whenMalformedQuoting_fallsBackAndStillEqualsSerial() throws {
+        let dir = try Workdir()
+        let path = try dir.file("malformed.csv", generate(records: 3000, seed: 11, malformed: true))
+        let serial = try readAll(path).records
+        XCTAssertTrue(serial.contains { $0.issue == .csvMalformed })
+        XCTAssertTrue(serial.contains { $0.issue == .fieldCount })
+        for chunks in [2, 4, 9, 32] {
+            for block in [64, 1 << 20] {
+                let got = try chunked(path, chunks: chunks, options: CSVReadOptions(blockSize: block))
+                assertSameRecords(got.records, serial, "chunks \(chunks) block \(block)")
+            }
+        }
+    }
+
+    func testReadChunks_whenGB18030_equalsSerial() throws {
+        let dir = try Workdir()
+        let text = generate(records: 2000, seed: 3, malformed: false)
+        let utf8Path = try dir.file("u.csv", text)
+        // A second implementation does the encoding: glibc's iconv command.
+        let path = dir.path + "/gb.csv"
+        let iconv = Process()
+        iconv.executableURL = URL(fileURLWithPath: "/usr/bin/iconv")
+        iconv.arguments = ["-f", "UTF-8", "-t", "GB18030", "-o", path, utf8Path]
+        try iconv.run()
+        iconv.waitUntilExit()
+        XCTAssertEqual(iconv.terminationStatus, 0)
+        let serial = try readAll(path).records
+        XCTAssertEqual(try CSVReader(path: path).encoding, .gb18030)
+        let utf8 = try readAll(utf8Path).records
+        XCTAssertEqual(serial, utf8, "GB18030 and UTF-8 versions read the same")
+        for chunks in [2, 5] {
+            let got = try chunked(path, chunks: chunks, options: CSVReadOptions())
+            XCTAssertEqual(got.records, serial, "chunks \(chunks)")
+        }
+    }
+
+    func testReadChunks_whenGzip_readsSeriallyWithTheSameResult() throws {
+        let serial = try readAll(Fixtures.path("csv/gzip_input.csv.gz")).records
+        let got = try chunked(Fixtures.path("csv/gzip_input.csv.gz"), chunks: 4, options: CSVReadOptions())
+        XCTAssertEqual(got.records, serial)
+        XCTAssertEqual(got.states, 1)
+    }
+
+    func testCountQuotesAndLines_whenCRLFSpansRanges_countsOneBreak() throws {
+        let dir = try Workdir()
+        let path = try dir.file("crlf.csv", "ab\r\ncd\"\rx\n")
+        // Whole file: LF×2, CR×2 of which one is CRLF → 3 line breaks; 1 quote.
+        let whole = try CSVReader.countQuotesAndLines(path: path, range: 0..<11, fileSize: 11)
+        XCTAssertEqual(whole.lines, 3)
+        XCTAssertEqual(whole.quotes, 1)
+        // Split between CR and LF of the first CRLF: the break is counted once in total.
+        let a = try CSVReader.countQuotesAndLines(path: path, range: 0..<3, fileSize: 11)
+        let b = try CSVReader.countQuotesAndLines(path: path, range: 3..<11, fileSize: 11)
+        XCTAssertEqual(a.lines + b.lines, 3)
+    }
+}
