@@ -22,7 +22,10 @@ public enum TerminalTable {
     public static func cell(_ s: String, maxWidth: Int) -> String {
         var out = ""
         var w = 0
+        var previous: Unicode.Scalar = " "
         for scalar in s.unicodeScalars {
+            defer { previous = scalar }
+            if scalar == "\n" && previous == "\r" { continue }  // CRLF shows as one ↵
             let shown: Unicode.Scalar = (scalar == "\n" || scalar == "\r") ? "↵" : (scalar == "\t" ? " " : scalar)
             let sw = width(of: shown)
             if w + sw > maxWidth { out.unicodeScalars.append("…"); return out }
