@@ -47,7 +47,7 @@ extension SectorStatsCommand {
                     total.fields += s.fields
                     total.malformed += s.malformed
                 }
-                let size = (try? CSVReader(path: file, options: options).fileSize).flatMap { $0 } ?? 0
+                let size = result.fileSize ?? 0
                 let out = OutputStream.standardOutput()
                 out.write("records=\(total.records) fields=\(total.fields) bytes=\(size) malformed=\(total.malformed)\(result.fellBack ? " fellback=1" : "")\n")
                 out.flush()

@@ -37,34 +37,41 @@ struct FieldAssembly {
     }
 }
 
-/// libcsv's end-of-field callback: copies the field (libcsv reuses its buffer).
+/// libcsv's end-of-field callback: copies the field (libcsv reuses its buffer). Runs once
+/// per field, so it keeps to plain loads and stores and moves growth out of line.
 private func fieldCallback(_ data: UnsafeMutableRawPointer?, _ length: Int, _ context: UnsafeMutableRawPointer?) {
-    guard let context else { return }
-    let a = context.assumingMemoryBound(to: FieldAssembly.self)
-    let needed = a.pointee.byteCount + length
-    if needed > a.pointee.byteCapacity {
-        var cap = a.pointee.byteCapacity * 2
-        while cap < needed { cap *= 2 }
-        let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: cap)
-        grown.update(from: a.pointee.bytes, count: a.pointee.byteCount)
-        a.pointee.bytes.deallocate()
-        a.pointee.bytes = grown
-        a.pointee.byteCapacity = cap
-    }
-    if length > 0, let data {
-        (a.pointee.bytes + a.pointee.byteCount).update(from: data.assumingMemoryBound(to: UInt8.self), count: length)
-    }
+    // The context is always our FieldAssembly (see CSVScanner.scan), never nil.
+    let a = context.unsafelyUnwrapped.assumingMemoryBound(to: FieldAssembly.self)
+    let count = a.pointee.byteCount
+    let needed = count &+ length
+    if _slowPath(needed > a.pointee.byteCapacity) { growBytes(a, to: needed) }
+    if length > 0, let data { memcpy(a.pointee.bytes + count, data, length) }
+    let fields = a.pointee.fieldCount
+    if _slowPath(fields == a.pointee.endCapacity) { growEnds(a) }
+    a.pointee.ends[fields] = needed
     a.pointee.byteCount = needed
-    if a.pointee.fieldCount == a.pointee.endCapacity {
-        let cap = a.pointee.endCapacity * 2
-        let grown = UnsafeMutablePointer<Int>.allocate(capacity: cap)
-        grown.update(from: a.pointee.ends, count: a.pointee.fieldCount)
-        a.pointee.ends.deallocate()
-        a.pointee.ends = grown
-        a.pointee.endCapacity = cap
-    }
-    a.pointee.ends[a.pointee.fieldCount] = needed
-    a.pointee.fieldCount += 1
+    a.pointee.fieldCount = fields &+ 1
+}
+
+@inline(never)
+private func growBytes(_ a: UnsafeMutablePointer<FieldAssembly>, to needed: Int) {
+    var cap = a.pointee.byteCapacity * 2
+    while cap < needed { cap *= 2 }
+    let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: cap)
+    grown.update(from: a.pointee.bytes, count: a.pointee.byteCount)
+    a.pointee.bytes.deallocate()
+    a.pointee.bytes = grown
+    a.pointee.byteCapacity = cap
+}
+
+@inline(never)
+private func growEnds(_ a: UnsafeMutablePointer<FieldAssembly>) {
+    let cap = a.pointee.endCapacity * 2
+    let grown = UnsafeMutablePointer<Int>.allocate(capacity: cap)
+    grown.update(from: a.pointee.ends, count: a.pointee.fieldCount)
+    a.pointee.ends.deallocate()
+    a.pointee.ends = grown
+    a.pointee.endCapacity = cap
 }
 
 /// libcsv's end-of-record callback.

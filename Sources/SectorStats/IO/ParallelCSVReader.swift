@@ -40,6 +40,8 @@ public struct ChunkedRead<State> {
     public let header: [String]
     public let encoding: TextEncoding
     public let delimiter: UInt8
+    /// The file's size on disk, for a regular file.
+    public let fileSize: Int64?
     /// One state per chunk actually read, in file order; merging them in this order gives
     /// the same result as a serial read.
     public let states: [State]
@@ -78,7 +80,7 @@ extension CSVReader {
             var state = makeState(0)
             try reader.forEachRecord { try visit(&state, $0) }
             return ChunkedRead(header: reader.header, encoding: reader.encoding, delimiter: reader.delimiter,
-                               states: [state], fellBack: false)
+                               fileSize: reader.fileSize, states: [state], fellBack: false)
         }
 
         guard requested > 1, !reader.isGzip, path != "-", let fileSize = reader.fileSize else { return try serial() }
@@ -139,7 +141,7 @@ extension CSVReader {
             if end == .stopped(line: starts[k + 1].line) { continue }
             // Fall back: read the rest serially from where chunk k stopped.
             guard case .stopped(let line) = end else {
-                return ChunkedRead(header: reader.header, encoding: encoding, delimiter: delimiter, states: states, fellBack: true)
+                return ChunkedRead(header: reader.header, encoding: encoding, delimiter: delimiter, fileSize: reader.fileSize, states: states, fellBack: true)
             }
             let offset = try rawOffset(ofLine: line, path: path, from: starts[k].offset, line: starts[k].line)
             var rest = makeState(k + 1)
@@ -148,9 +150,9 @@ extension CSVReader {
             scanner.expectedFields = headerCount
             _ = try scanner.scan { try visit(&rest, $0) }
             states.append(rest)
-            return ChunkedRead(header: reader.header, encoding: encoding, delimiter: delimiter, states: states, fellBack: true)
+            return ChunkedRead(header: reader.header, encoding: encoding, delimiter: delimiter, fileSize: reader.fileSize, states: states, fellBack: true)
         }
-        return ChunkedRead(header: reader.header, encoding: encoding, delimiter: delimiter, states: states, fellBack: false)
+        return ChunkedRead(header: reader.header, encoding: encoding, delimiter: delimiter, fileSize: reader.fileSize, states: states, fellBack: false)
     }
 
     private static func chunkScanner(path: String, name: String, from offset: Int64, line: Int, encoding: TextEncoding,

@@ -8,15 +8,41 @@ enum UTF8Validation {
         let n = bytes.count
         var i = 0
         while i < n {
-            // ASCII fast path.
-            while i &+ 8 <= n {
-                let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
-                if w & 0x8080_8080_8080_8080 != 0 { break }
-                i &+= 8
-            }
-            if i >= n { break }
             let b0 = base[i]
-            if b0 < 0x80 { i &+= 1; continue }
+            if b0 < 0x80 {
+                // ASCII run: 8 bytes at a time, then byte by byte.
+                i &+= 1
+                while i &+ 8 <= n {
+                    let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+                    if w & 0x8080_8080_8080_8080 != 0 { break }
+                    i &+= 8
+                }
+                while i < n && base[i] < 0x80 { i &+= 1 }
+                continue
+            }
+            // Three-byte sequences (all of CJK) in one 32-bit load: E0–EF then two
+            // continuation bytes, excluding overlongs (E0 followed by 80–9F) and
+            // surrogates (ED followed by A0–BF). Little-endian: b0 is the low byte.
+            // Two at a time when both are plain (lead nibble neither 0 nor D, so neither
+            // an overlong nor a surrogate is possible): one 64-bit load and mask.
+            let pairStart = i
+            while i &+ 8 <= n {
+                let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self).littleEndian
+                guard w & 0xC0C0_F0C0_C0F0 == 0x8080_E080_80E0 else { break }
+                let n0 = w & 0x0F, n1 = (w >> 24) & 0x0F
+                guard (0x2001 >> n0 | 0x2001 >> n1) & 1 == 0 else { break }
+                i &+= 6
+            }
+            if i != pairStart { continue }
+            if i &+ 4 <= n {
+                let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt32.self).littleEndian
+                if w & 0x00C0_C0F0 == 0x0080_80E0 {
+                    let x = w & 0x200F  // b0's low nibble and b1's 0x20 bit
+                    if x == 0 || x == 0x200D { return i }
+                    i &+= 3
+                    continue
+                }
+            }
             if b0 < 0xC2 { return i }
             if b0 < 0xE0 {
                 guard i &+ 1 < n, base[i &+ 1] & 0xC0 == 0x80 else { return i }
