@@ -30,7 +30,7 @@ enum UTF8Validation {
                 let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self).littleEndian
                 guard w & 0xC0C0_F0C0_C0F0 == 0x8080_E080_80E0 else { break }
                 let n0 = w & 0x0F, n1 = (w >> 24) & 0x0F
-                guard (0x2001 >> n0 | 0x2001 >> n1) & 1 == 0 else { break }
+                guard (0x2001 &>> n0 | 0x2001 &>> n1) & 1 == 0 else { break }
                 i &+= 6
             }
             if i != pairStart { continue }
