@@ -19,13 +19,6 @@ public struct USCC: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// The 31 characters a USCC is written with, in ASCII order (no I, O, S, V, Z).
     static let alphabet: [UInt8] = Array("0123456789ABCDEFGHJKLMNPQRTUWXY".utf8)
 
-    /// For each ASCII byte its index in ``alphabet``, or -1.
-    static let alphabetIndex: [Int8] = {
-        var table = [Int8](repeating: -1, count: 128)
-        for (index, byte) in alphabet.enumerated() { table[Int(byte)] = Int8(index) }
-        return table
-    }()
-
     /// 31^0 ... 31^8.
     private static let powers: [UInt64] = (0..<9).map { exponent in
         (0..<exponent).reduce(UInt64(1)) { product, _ in product * 31 }

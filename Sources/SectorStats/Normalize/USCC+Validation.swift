@@ -1,9 +1,33 @@
 extension USCC {
-    /// GB 32100 weights of characters 1–17: 3^i mod 31 for i = 0...16.
-    static let checkWeights: [Int] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+    /// The index of an upper-case ASCII byte in the alphabet `0-9A-HJ-NPQRTUWXY`, or -1.
+    /// Arithmetic rather than a table: this runs once per character of every code.
+    @inline(__always)
+    static func alphabetIndex(of byte: UInt8) -> Int {
+        switch byte {
+        case 0x30...0x39: Int(byte &- 0x30)  // 0-9 → 0…9
+        case 0x41...0x48: Int(byte &- 0x41) + 10  // A-H → 10…17
+        case 0x4A...0x4E: Int(byte &- 0x4A) + 18  // J-N → 18…22
+        case 0x50...0x52: Int(byte &- 0x50) + 23  // P Q R → 23…25
+        case 0x54, 0x55: Int(byte &- 0x54) + 26  // T U → 26, 27
+        case 0x57...0x59: Int(byte &- 0x57) + 28  // W X Y → 28…30
+        default: -1
+        }
+    }
 
-    /// GB 11714 weights of characters 9–16.
-    static let organizationWeights: [Int] = [3, 7, 9, 10, 5, 8, 4, 2]
+    /// GB 11714 weight of character `position` (9–16): 3 7 9 10 5 8 4 2, which is 2^(17 − position) mod 11.
+    @inline(__always)
+    static func organizationWeight(at position: Int) -> Int {
+        switch position {
+        case 9: 3
+        case 10: 7
+        case 11: 9
+        case 12: 10
+        case 13: 5
+        case 14: 8
+        case 15: 4
+        default: 2
+        }
+    }
 
     /// Validates the code in `raw` (UTF-8 bytes of one field as read); nil when empty.
     ///
@@ -21,6 +45,7 @@ extension USCC {
         var low: UInt64 = 0
         var count = 0
         var checkSum = 0
+        var weight = 1
         var organizationSum = 0
         var organizationCheck: UInt8 = 0
         var check: UInt8 = 0
@@ -36,19 +61,21 @@ extension USCC {
             if ValueText.isBlank(byte) { continue }
             if byte >= 0x61, byte <= 0x7A { byte -= 0x20 }
             count += 1
-            guard count <= 18, byte < 0x80, case let index = Int(alphabetIndex[Int(byte)]), index >= 0 else {
-                throw formatError(raw)
-            }
+            let index = alphabetIndex(of: byte)
+            guard count <= 18, index >= 0 else { throw formatError(raw) }
             if count <= 9 {
                 high = high * 31 + UInt64(index)
             } else {
                 low = low * 31 + UInt64(index)
             }
-            if count <= 17 { checkSum += index * checkWeights[count - 1] }
+            if count <= 17 {
+                checkSum += index * weight
+                weight = weight * 3 % 31  // GB 32100: 3^(position − 1) mod 31
+            }
             if count >= 9, count <= 16 {
                 // GB 11714 values: digits as such, letters A=10 … Z=35 (not alphabet indices).
-                let value = byte <= 0x39 ? Int(byte - 0x30) : Int(byte - 0x41) + 10
-                organizationSum += value * organizationWeights[count - 9]
+                let value = byte <= 0x39 ? Int(byte &- 0x30) : Int(byte &- 0x41) + 10
+                organizationSum += value * organizationWeight(at: count)
             }
             if count == 17 { organizationCheck = byte }
             if count == 18 { check = byte }
@@ -99,7 +126,7 @@ extension USCC {
             return String(decoding: scratch, as: UTF8.self)
         }
         for (offset, character) in code.enumerated() {
-            let valid = character.asciiValue.map { $0 < 0x80 && alphabetIndex[Int($0)] >= 0 } ?? false
+            let valid = character.asciiValue.map { alphabetIndex(of: $0) >= 0 } ?? false
             if !valid {
                 return FieldError(
                     .usccFormat,

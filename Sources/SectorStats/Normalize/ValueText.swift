@@ -115,6 +115,11 @@ public enum ValueText {
     /// `scratch` is the caller's reusable buffer: once its capacity has grown to the
     /// longest field seen, this allocates nothing.
     public static func normalize(_ raw: UnsafeBufferPointer<UInt8>, into scratch: inout [UInt8]) {
+        if !needsFolding(raw) {
+            scratch.removeAll(keepingCapacity: true)
+            scratch.append(contentsOf: UnsafeBufferPointer(rebasing: raw[trimmedRange(raw)]))
+            return
+        }
         foldInto(&scratch, raw)
         let range = scratch.withUnsafeBufferPointer { trimmedRange($0) }
         scratch.removeSubrange(range.upperBound...)
