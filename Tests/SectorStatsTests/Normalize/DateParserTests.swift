@@ -115,4 +115,51 @@ final class DateParserTests: XCTestCase {
     func testParse_whenNoAsOfDate() throws {
         XCTAssertEqual(try DateParser.parse("2999-12-31", asOf: nil)?.description, "2999-12-31")
     }
+
+    // MARK: - Properties
+
+    /// Walks the calendar day by day from Excel's day 0 with a plain month-length table
+    /// (an oracle independent of the day-number arithmetic) and checks every 5-digit serial.
+    func testParse_whenEveryExcelSerialAgainstCalendarWalk() throws {
+        let monthLengths = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        var (year, month, day) = (1899, 12, 30)
+        for serial in 0...99_999 {
+            if serial >= 10_000, serial % 7 == 0 {
+                let expected = String(format: "%04d-%02d-%02d", year, month, day)
+                XCTAssertEqual(try DateParser.parse(String(serial), asOf: nil)?.description, expected, "\(serial)")
+            }
+            let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+            let length = month == 2 && leap ? 29 : monthLengths[month - 1]
+            day += 1
+            if day > length { (day, month) = (1, month + 1) }
+            if month > 12 { (month, year) = (1, year + 1) }
+        }
+        // The day after serial 99999: 99999 − 25569 = 74430 days after 1970-01-01; 2173-01-01 is
+        // 203·365 + 50 leap days = 74145, so 99999 is day 286 of 2173 = Oct 13, and the walk ends on Oct 14.
+        XCTAssertEqual([year, month, day], [2173, 10, 14])
+    }
+
+    /// Random calendar dates in 1000–2999 written in every accepted spelling parse back.
+    func testParse_whenRandomDatesInEverySpelling() throws {
+        var rng = SplitMix64(seed: 0xDA7E)
+        for _ in 0..<1_000 {
+            let year = Int.random(in: 1000...2999, using: &rng)
+            let month = Int.random(in: 1...12, using: &rng)
+            let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+            let length = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+            let day = Int.random(in: 1...length, using: &rng)
+            let expected = String(format: "%04d-%02d-%02d", year, month, day)
+            let time = Bool.random(using: &rng) ? "" : String(format: " %d:%02d:%02d", Int.random(in: 0...23, using: &rng),
+                                                            Int.random(in: 0...59, using: &rng), Int.random(in: 0...59, using: &rng))
+            let spellings = [
+                expected, "\(year)/\(month)/\(day)", String(format: "%04d.%02d.%02d", year, month, day),
+                String(format: "%04d%02d%02d", year, month, day), "\(year)年\(month)月\(day)日",
+            ]
+            for spelling in spellings {
+                XCTAssertEqual(try DateParser.parse(spelling + time, asOf: nil)?.description, expected, spelling + time)
+            }
+            let impossible = String(format: "%04d-%02d-%02d", year, month, length + 1)
+            XCTAssertThrowsError(try DateParser.parse(impossible, asOf: nil), impossible)
+        }
+    }
 }
