@@ -25,6 +25,21 @@ public enum CategoryParser {
         }
     }
 
+    /// The type of a registration row given its USCC's category (DATA.md §5 "type"): the
+    /// type column when non-empty; when empty, `other` if the category is 9, else
+    /// `missing_required`. Unknown → `type_unknown`.
+    public static func orgType(
+        _ raw: UnsafeBufferPointer<UInt8>,
+        usccCategory: OrgType?
+    ) throws(FieldError) -> OrgType {
+        if let type = try orgType(raw) { return type }
+        guard usccCategory == .other else {
+            throw FieldError(
+                .missingRequired, "the organization type is empty: it may be left empty only when USCC character 2 is 9")
+        }
+        return .other
+    }
+
     /// The status column; nil when empty (no status). Unknown → `status_unknown`.
     public static func status(_ raw: UnsafeBufferPointer<UInt8>) throws(FieldError) -> RegistrationStatus? {
         switch lookup(raw, statuses) {
@@ -71,6 +86,10 @@ public enum CategoryParser {
 
     public static func orgType(_ text: String) throws(FieldError) -> OrgType? {
         try ValueText.withBytes(of: text) { raw throws(FieldError) in try orgType(raw) }
+    }
+
+    public static func orgType(_ text: String, usccCategory: OrgType?) throws(FieldError) -> OrgType {
+        try ValueText.withBytes(of: text) { raw throws(FieldError) in try orgType(raw, usccCategory: usccCategory) }
     }
 
     public static func status(_ text: String) throws(FieldError) -> RegistrationStatus? {

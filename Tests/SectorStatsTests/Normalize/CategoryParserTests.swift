@@ -30,6 +30,16 @@ final class CategoryParserTests: XCTestCase {
         }
     }
 
+    func testOrgType_whenEmptyTypeAndUSCCCategory() throws {
+        XCTAssertEqual(try CategoryParser.orgType("", usccCategory: .other), .other)
+        XCTAssertEqual(try CategoryParser.orgType("基金会", usccCategory: .other), .foundation)
+        XCTAssertEqual(try CategoryParser.orgType("社会团体", usccCategory: .foundation), .association)  // column wins
+        for category in [OrgType.association, .socialService, .foundation, nil] {
+            XCTAssertEqual(reason { _ = try CategoryParser.orgType(" ", usccCategory: category) }, .missingRequired)
+        }
+        XCTAssertEqual(reason { _ = try CategoryParser.orgType("other", usccCategory: .other) }, .typeUnknown)
+    }
+
     func testStatus_whenEverySpelling() throws {
         let cases: [(String, RegistrationStatus)] = [
             ("正常", .active), ("存续", .active), ("注销", .deregistered), ("已注销", .deregistered),
