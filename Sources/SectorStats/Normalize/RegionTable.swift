@@ -1,0 +1,259 @@
+import Foundation
+
+/// The GB/T 2260 region reference (`datasets/reference/regions.csv` and
+/// `regions_history.csv`): resolves codes and names, gives provinces and county counts.
+///
+/// Built once per run and immutable afterwards, so it is shared freely between workers.
+///
+/// Resolution (DATA.md §3, §5 "region"):
+/// - a six-digit code: a current code, else a retired code from the history (its latest
+///   name), else `100000` = national level (全国性组织); anything else is unknown;
+/// - a name (blanks removed): a current province, prefecture or county name, or a joined
+///   name from the top down — province + prefecture, province + county, prefecture + county,
+///   province + prefecture + county (湖北省武汉市江汉区 → 420103), and 全国性组织.
+///
+/// Ambiguous names are never guessed: 28 county names (鼓楼区, 市中区, 城关区 …) belong to
+/// several counties, and a name that fits more than one current division resolves to
+/// ``Resolution/ambiguous(_:)`` with the candidate codes. The caller treats it as not
+/// resolved (a registration's `region_unknown`) and can tell the user to qualify it with
+/// the prefecture or province (南京市鼓楼区). Retired names do not resolve by name; retired
+/// codes do, because USCCs keep the code of the year they were issued.
+public struct RegionTable: Sendable {
+    /// The outcome of resolving a region value.
+    public enum Resolution: Sendable, Equatable {
+        case region(Region)
+        /// A name that fits several current divisions: their codes, ascending.
+        case ambiguous([Int])
+        case unknown
+
+        /// The region, when resolved to exactly one.
+        public var region: Region? {
+            if case .region(let region) = self { return region }
+            return nil
+        }
+    }
+
+    /// A problem in a reference file: the file, the 1-based line and what is wrong.
+    public struct LoadError: Error, Sendable, Equatable, CustomStringConvertible {
+        public let file: String
+        public let line: Int
+        public let message: String
+
+        public var description: String {
+            line > 0 ? "\(file):\(line): \(message)" : "\(file): \(message)"
+        }
+    }
+
+    public static let nationalCode = 100_000
+    public static let nationalName = "全国性组织"
+    public static let regionsFileName = "regions.csv"
+    public static let historyFileName = "regions_history.csv"
+
+    static let national = Region(
+        code: nationalCode, name: nationalName, level: .national, parentCode: nil, provinceCode: nationalCode,
+        isCurrent: true)
+
+    private let current: [Int: Region]
+    private let retired: [Int: Region]
+    private let names: [String: [Int]]
+    private let countiesByProvince: [Int: Int]
+
+    /// Every current province, by code.
+    public let provinces: [Region]
+
+    /// The number of county-level divisions in the current reference.
+    public let countyCount: Int
+
+    /// Loads `regions.csv` and `regions_history.csv` from `folder`.
+    public init(folder: URL) throws(LoadError) {
+        func read(_ name: String) throws(LoadError) -> [UInt8] {
+            let url = folder.appendingPathComponent(name)
+            guard let data = FileManager.default.contents(atPath: url.path) else {
+                throw LoadError(file: url.path, line: 0, message: "cannot read the region reference file")
+            }
+            return [UInt8](data)
+        }
+        try self.init(regionsCSV: read(Self.regionsFileName), historyCSV: read(Self.historyFileName))
+    }
+
+    /// Builds the table from the bytes of the two files (plain CSV: no quoting, LF or CRLF).
+    public init(regionsCSV: [UInt8], historyCSV: [UInt8]) throws(LoadError) {
+        var current: [Int: Region] = [:]
+        try Self.rows(regionsCSV, file: Self.regionsFileName, header: "code,name,level,parent_code,province_code") {
+            (fields, line) throws(LoadError) in
+            let code = try Self.code(fields[0], file: Self.regionsFileName, line: line)
+            let parent = fields[3].isEmpty ? nil : try Self.code(fields[3], file: Self.regionsFileName, line: line)
+            let region = Region(
+                code: code, name: fields[1], level: try Self.level(fields[2], file: Self.regionsFileName, line: line),
+                parentCode: parent, provinceCode: code / 10_000 * 10_000, isCurrent: true)
+            guard current.updateValue(region, forKey: code) == nil else {
+                throw LoadError(file: Self.regionsFileName, line: line, message: "code \(fields[0]) appears twice")
+            }
+        }
+
+        // Retired codes: the history entry that was in use last.
+        var retired: [Int: (region: Region, lastYear: Int)] = [:]
+        try Self.rows(
+            historyCSV, file: Self.historyFileName,
+            header: "code,name,level,province_code,first_year,last_year,in_current"
+        ) { (fields, line) throws(LoadError) in
+            let code = try Self.code(fields[0], file: Self.historyFileName, line: line)
+            guard current[code] == nil else { return }
+            let lastYear = fields[5] == "current" ? Int.max : Int(fields[5]) ?? -1
+            guard lastYear >= 0 else {
+                throw LoadError(file: Self.historyFileName, line: line, message: "last_year \"\(fields[5])\" is not a year")
+            }
+            if let known = retired[code], known.lastYear >= lastYear { return }
+            let region = Region(
+                code: code, name: fields[1], level: try Self.level(fields[2], file: Self.historyFileName, line: line),
+                parentCode: nil, provinceCode: code / 10_000 * 10_000, isCurrent: false)
+            retired[code] = (region, lastYear)
+        }
+
+        var names: [String: Set<Int>] = [Self.nameKey(Self.nationalName): [Self.nationalCode]]
+        var counties: [Int: Int] = [:]
+        for region in current.values {
+            let province = current[region.provinceCode]?.name ?? ""
+            var keys = [region.name]
+            switch region.level {
+            case .province, .national:
+                break
+            case .prefecture:
+                keys.append(province + region.name)
+            case .county:
+                counties[region.provinceCode, default: 0] += 1
+                keys.append(province + region.name)
+                if let parent = region.parentCode.flatMap({ current[$0] }), parent.level == .prefecture {
+                    keys.append(parent.name + region.name)
+                    keys.append(province + parent.name + region.name)
+                }
+            }
+            for key in keys { names[Self.nameKey(key), default: []].insert(region.code) }
+        }
+
+        self.current = current
+        self.retired = retired.mapValues(\.region)
+        self.names = names.mapValues { $0.sorted() }
+        self.countiesByProvince = counties
+        self.countyCount = counties.values.reduce(0, +)
+        self.provinces = current.values.filter { $0.level == .province }.sorted { $0.code < $1.code }
+    }
+
+    // MARK: - Look-ups
+
+    /// The region of `code`: current, else retired, else national for `100000`.
+    public func region(code: Int) -> Region? {
+        if let region = current[code] { return region }
+        if let region = retired[code] { return region }
+        return code == Self.nationalCode ? Self.national : nil
+    }
+
+    /// Resolves a region column (UTF-8 bytes of one field as read): a six-digit code or a name.
+    /// Empty and unmatched values are `.unknown`. Codes resolve without allocating; names
+    /// build one `String` key.
+    public func resolve(_ raw: UnsafeBufferPointer<UInt8>) -> Resolution {
+        let code: Int? = ValueText.withNormalized(raw) { value in
+            guard value.count == 6 else { return nil }
+            var code = 0
+            for byte in value {
+                guard byte >= 0x30, byte <= 0x39 else { return nil }
+                code = code * 10 + Int(byte - 0x30)
+            }
+            return code
+        }
+        if let code { return region(code: code).map(Resolution.region) ?? .unknown }
+        var scratch: [UInt8] = []
+        ValueText.normalizeCode(raw, into: &scratch)  // blanks removed; letters do not occur in names
+        return resolve(key: String(decoding: scratch, as: UTF8.self))
+    }
+
+    /// String convenience for ``resolve(_:)-(UnsafeBufferPointer<UInt8>)``.
+    public func resolve(_ text: String) -> Resolution {
+        ValueText.withBytes(of: text) { resolve($0) }
+    }
+
+    /// Its province's code: the first two digits + 0000; `100000` stays `100000`.
+    public func provinceCode(of code: Int) -> Int {
+        code == Self.nationalCode ? Self.nationalCode : code / 10_000 * 10_000
+    }
+
+    /// The name of `code`'s province in the current reference (全国性组织 for `100000`).
+    public func provinceName(of code: Int) -> String? {
+        let province = provinceCode(of: code)
+        return province == Self.nationalCode ? Self.nationalName : current[province]?.name
+    }
+
+    /// Whether `code` is a county-level code of the current reference.
+    public func isCountyLevel(_ code: Int) -> Bool {
+        current[code]?.level == .county
+    }
+
+    /// The number of current county-level divisions in the province `provinceCode` (0 for `100000`).
+    public func countyCount(inProvince provinceCode: Int) -> Int {
+        countiesByProvince[provinceCode] ?? 0
+    }
+
+    // MARK: - Private
+
+    private func resolve(key: String) -> Resolution {
+        guard let codes = names[key] else { return .unknown }
+        if codes.count > 1 { return .ambiguous(codes) }
+        return codes.first.flatMap { region(code: $0) }.map(Resolution.region) ?? .unknown
+    }
+
+    /// The comparable form of a name: value-normalized with every blank removed.
+    private static func nameKey(_ name: String) -> String {
+        ValueText.normalizedCode(name)
+    }
+
+    /// Calls `body` with the fields and 1-based line number of each data row of `bytes`.
+    private static func rows(
+        _ bytes: [UInt8], file: String, header: String,
+        _ body: ([String], Int) throws(LoadError) -> Void
+    ) throws(LoadError) {
+        let expectedCount = header.split(separator: ",").count
+        var lineNumber = 0
+        var start = 0
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { start = 3 }
+        while start < bytes.count {
+            var end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
+            let next = end + 1
+            if end > start, bytes[end - 1] == 0x0D { end -= 1 }
+            lineNumber += 1
+            let line = bytes[start..<end]
+            start = next
+            if line.isEmpty { continue }
+            if line.contains(0x22) {
+                throw LoadError(file: file, line: lineNumber, message: "quoted fields are not supported in the reference")
+            }
+            let fields = line.split(separator: 0x2C, omittingEmptySubsequences: false).map {
+                String(decoding: $0, as: UTF8.self)
+            }
+            if lineNumber == 1 {
+                guard fields.joined(separator: ",") == header else {
+                    throw LoadError(file: file, line: 1, message: "header is not \"\(header)\"")
+                }
+                continue
+            }
+            guard fields.count == expectedCount else {
+                throw LoadError(file: file, line: lineNumber, message: "\(fields.count) fields, expected \(expectedCount)")
+            }
+            try body(fields, lineNumber)
+        }
+        if lineNumber == 0 { throw LoadError(file: file, line: 0, message: "the file is empty") }
+    }
+
+    private static func code(_ text: String, file: String, line: Int) throws(LoadError) -> Int {
+        guard text.utf8.count == 6, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let code = Int(text) else {
+            throw LoadError(file: file, line: line, message: "\"\(text)\" is not a six-digit code")
+        }
+        return code
+    }
+
+    private static func level(_ text: String, file: String, line: Int) throws(LoadError) -> Region.Level {
+        guard let level = Region.Level(rawValue: text), level != .national else {
+            throw LoadError(file: file, line: line, message: "level \"\(text)\" is not province, prefecture or county")
+        }
+        return level
+    }
+}

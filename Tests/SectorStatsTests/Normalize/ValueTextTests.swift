@@ -1,0 +1,62 @@
+import XCTest
+@testable import SectorStats
+
+final class ValueTextTests: XCTestCase {
+    func testNormalized_whenFullWidthAndIdeographicSpace() {
+        XCTAssertEqual(ValueText.normalized("　ＡＢＣ　１２３ "), "ABC 123")
+        XCTAssertEqual(ValueText.normalized("\u{FF01}\u{FF5E}"), "!~")  // both ends of the range
+        XCTAssertEqual(ValueText.normalized("（协会）"), "(协会)")
+    }
+
+    func testNormalized_whenOutsideFullWidthRange() {
+        // U+FF00, U+FF5F, U+FFE5 (￥) and other CJK punctuation are not full-width ASCII.
+        XCTAssertEqual(ValueText.normalized("\u{FF00}\u{FF5F}￥、。"), "\u{FF00}\u{FF5F}￥、。")
+    }
+
+    func testNormalized_whenBlanksAround() {
+        XCTAssertEqual(ValueText.normalized(" \t x  y \r\n"), "x  y")
+        XCTAssertEqual(ValueText.normalized("\r\n"), "")
+        XCTAssertEqual(ValueText.normalized("　\t　"), "")
+        XCTAssertEqual(ValueText.normalized(""), "")
+    }
+
+    func testIsEmpty_whenOnlyBlanks() {
+        for (text, empty) in [("", true), (" \t\r\n", true), ("　", true), (" ０ ", false), ("x", false)] {
+            let result = ValueText.withBytes(of: text) { ValueText.isEmpty($0) }
+            XCTAssertEqual(result, empty, text)
+        }
+    }
+
+    func testNormalizedName_whenInnerBlankRuns() {
+        XCTAssertEqual(ValueText.normalizedName("  北京市  某某\t\t协会　（筹）  "), "北京市 某某 协会 (筹)")
+        XCTAssertEqual(ValueText.normalizedName("Ａ　　Ｂ"), "A B")
+    }
+
+    func testNormalizedCode_whenSpacesAndLowerCase() {
+        XCTAssertEqual(ValueText.normalizedCode(" 9144 0300 7084 6113 6t "), "91440300708461136T")
+        XCTAssertEqual(ValueText.normalizedCode("ｍｊ０　０"), "MJ00")
+    }
+
+    func testWithNormalized_whenNoFullWidthReturnsSubrangeOfInput() {
+        ValueText.withBytes(of: "  42 ") { raw in
+            ValueText.withNormalized(raw) { value in
+                XCTAssertEqual(Array(value), Array("42".utf8))
+                XCTAssertEqual(value.baseAddress, raw.baseAddress.map { $0 + 2 })
+            }
+        }
+    }
+
+    func testWithNormalized_whenFullWidth() {
+        ValueText.withBytes(of: " １２３４　") { raw in
+            ValueText.withNormalized(raw) { value in XCTAssertEqual(Array(value), Array("1234".utf8)) }
+        }
+    }
+
+    func testNormalize_whenScratchIsReused() {
+        var scratch: [UInt8] = []
+        for (text, expected) in [("  long value with ＡＢＣ  ", "long value with ABC"), (" x ", "x"), ("", "")] {
+            ValueText.withBytes(of: text) { ValueText.normalize($0, into: &scratch) }
+            XCTAssertEqual(String(decoding: scratch, as: UTF8.self), expected)
+        }
+    }
+}
