@@ -22,7 +22,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 BENCH_SWIFT="${BENCH_SWIFT:-1}"
 BENCH_APPEND="${BENCH_APPEND:-1}"
 SIZE_MB="${BENCH_READER_MB:-520}"
-RUNS=3
+RUNS=5
 TARGET_1T=0.80 # (b)/(a): Swift 1 thread vs C floor, throughput
 TARGET_2T=1.6  # (c)/(b): Swift 2 threads vs Swift 1 thread
 

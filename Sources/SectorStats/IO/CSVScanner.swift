@@ -44,8 +44,19 @@ private func fieldCallback(_ data: UnsafeMutableRawPointer?, _ length: Int, _ co
     let a = context.unsafelyUnwrapped.assumingMemoryBound(to: FieldAssembly.self)
     let count = a.pointee.byteCount
     let needed = count &+ length
-    if _slowPath(needed > a.pointee.byteCapacity) { growBytes(a, to: needed) }
-    if length > 0, let data { memcpy(a.pointee.bytes + count, data, length) }
+    // 16 bytes of slack let short fields be copied with two 8-byte moves.
+    if _slowPath(needed &+ 16 > a.pointee.byteCapacity) { growBytes(a, to: needed &+ 16) }
+    if let data {
+        if length <= 16 {
+            // `data` is libcsv's entry buffer, allocated in blocks of 128 bytes or more
+            // (csv_init's MEM_BLK_SIZE), so reading 16 bytes from its start stays inside it.
+            let src = UnsafeRawPointer(data), dst = UnsafeMutableRawPointer(a.pointee.bytes + count)
+            dst.storeBytes(of: src.loadUnaligned(as: UInt64.self), as: UInt64.self)
+            (dst + 8).storeBytes(of: src.loadUnaligned(fromByteOffset: 8, as: UInt64.self), as: UInt64.self)
+        } else {
+            memcpy(a.pointee.bytes + count, data, length)
+        }
+    }
     let fields = a.pointee.fieldCount
     if _slowPath(fields == a.pointee.endCapacity) { growEnds(a) }
     a.pointee.ends[fields] = needed

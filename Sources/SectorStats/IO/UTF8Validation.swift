@@ -23,26 +23,30 @@ enum UTF8Validation {
             // Three-byte sequences (all of CJK) in one 32-bit load: E0–EF then two
             // continuation bytes, excluding overlongs (E0 followed by 80–9F) and
             // surrogates (ED followed by A0–BF). Little-endian: b0 is the low byte.
-            // Two at a time when both are plain (lead nibble neither 0 nor D, so neither
-            // an overlong nor a surrogate is possible): one 64-bit load and mask.
-            let pairStart = i
+            // Three-byte sequences (all of CJK), one 32-bit load each, in a tight loop:
+            // E0–EF then two continuation bytes, excluding overlongs (E0 followed by
+            // 80–9F) and surrogates (ED followed by A0–BF). Little-endian: b0 is the low
+            // byte; `x` holds b0's low nibble and b1's 0x20 bit.
+            let runStart = i
+            // Two characters per 64-bit load while both leads have a low nibble other than
+            // 0 and D (the only leads that need the second byte range-checked): n + 15
+            // carries into bit 4 iff n ≠ 0, (n ^ D) + 15 iff n ≠ D, both nibbles at once.
             while i &+ 8 <= n {
                 let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self).littleEndian
-                guard w & 0xC0C0_F0C0_C0F0 == 0x8080_E080_80E0 else { break }
-                let n0 = w & 0x0F, n1 = (w >> 24) & 0x0F
-                guard (0x2001 &>> n0 | 0x2001 &>> n1) & 1 == 0 else { break }
+                if w & 0xC0C0_F0C0_C0F0 != 0x8080_E080_80E0 { break }
+                let nibbles = w & 0x0F00_000F
+                let ok = (nibbles &+ 0x0F00_000F) & ((nibbles ^ 0x0D00_000D) &+ 0x0F00_000F) & 0x1000_0010
+                if ok != 0x1000_0010 { break }
                 i &+= 6
             }
-            if i != pairStart { continue }
-            if i &+ 4 <= n {
+            while i &+ 4 <= n {
                 let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt32.self).littleEndian
-                if w & 0x00C0_C0F0 == 0x0080_80E0 {
-                    let x = w & 0x200F  // b0's low nibble and b1's 0x20 bit
-                    if x == 0 || x == 0x200D { return i }
-                    i &+= 3
-                    continue
-                }
+                if w & 0x00C0_C0F0 != 0x0080_80E0 { break }
+                let x = w & 0x200F
+                if x == 0 || x == 0x200D { return i }
+                i &+= 3
             }
+            if i != runStart { continue }
             if b0 < 0xC2 { return i }
             if b0 < 0xE0 {
                 guard i &+ 1 < n, base[i &+ 1] & 0xC0 == 0x80 else { return i }
