@@ -3,6 +3,7 @@
 /// published atomically (or into memory, for tests and small outputs).
 public final class CSVWriter {
     private let sink: GzipFileWriter?
+    private let plain: AtomicFile?
     private var buffer: [UInt8] = []
     private let flushAt = 1 << 18
     public private(set) var rows = 0
@@ -10,37 +11,104 @@ public final class CSVWriter {
     /// A writer to a `.gz` file that appears only on `commit()`.
     public init(gzipPath: String, level: Int = 6) throws {
         sink = try GzipFileWriter(path: gzipPath, level: level)
+        plain = nil
+        buffer.reserveCapacity(flushAt + 4096)
+    }
+
+    /// A writer to an uncompressed `.csv` file that appears only on `commit()`.
+    public init(path: String) throws {
+        sink = nil
+        plain = try AtomicFile(path: path)
         buffer.reserveCapacity(flushAt + 4096)
     }
 
     /// A writer into memory: read the CSV text from `bytes`.
     public init() {
         sink = nil
+        plain = nil
     }
 
     /// The CSV bytes written so far (in-memory writers only).
     public var bytes: [UInt8] { buffer }
 
     public func writeRow(_ fields: [String]) throws {
-        for i in fields.indices {
-            if i > 0 { buffer.append(UInt8(ascii: ",")) }
-            var f = fields[i]
-            f.withUTF8 { CSVWriter.appendField($0, to: &buffer) }
-        }
+        for f in fields { field(f) }
+        try endRow()
+    }
+
+    private var fieldsInRow = 0
+
+    @inline(__always)
+    private func separate() {
+        if fieldsInRow > 0 { buffer.append(UInt8(ascii: ",")) }
+        fieldsInRow += 1
+    }
+
+    /// Appends a text field to the current row (quoted when needed).
+    public func field(_ text: String) {
+        separate()
+        var text = text
+        text.withUTF8 { CSVWriter.appendField($0, to: &buffer) }
+    }
+
+    /// Appends a field given as UTF-8 bytes.
+    public func field(bytes: UnsafeBufferPointer<UInt8>) {
+        separate()
+        CSVWriter.appendField(bytes, to: &buffer)
+    }
+
+    /// Appends an integer field; nil writes an empty field.
+    public func field(_ number: Int64?) {
+        separate()
+        guard let number else { return }
+        CSVWriter.appendInteger(number, to: &buffer)
+    }
+
+    /// Appends a field that never needs quoting (numbers, codes, dates) as is.
+    public func field(unquoted text: StaticString) {
+        separate()
+        text.withUTF8Buffer { buffer.append(contentsOf: $0) }
+    }
+
+    /// Ends the current row.
+    public func endRow() throws {
         buffer.append(0x0A)
+        fieldsInRow = 0
         rows += 1
-        if let sink, buffer.count >= flushAt {
-            try buffer.withUnsafeBytes { try sink.write($0) }
-            buffer.removeAll(keepingCapacity: true)
+        if buffer.count >= flushAt { try flush() }
+    }
+
+    static func appendInteger(_ value: Int64, to out: inout [UInt8]) {
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes of scratch, no heap
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            repeat {
+                d[23 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+            out.append(contentsOf: d[(24 - count)...])
         }
+    }
+
+    private func flush() throws {
+        if let sink {
+            try buffer.withUnsafeBytes { try sink.write($0) }
+        } else if let plain {
+            try buffer.withUnsafeBytes { try plain.write($0) }
+        } else {
+            return  // in memory: keep everything
+        }
+        buffer.removeAll(keepingCapacity: true)
     }
 
     /// Flushes, finishes the gzip stream and publishes the file.
     public func commit() throws {
-        guard let sink else { return }
-        try buffer.withUnsafeBytes { try sink.write($0) }
-        buffer.removeAll()
-        try sink.commit()
+        try flush()
+        try sink?.commit()
+        try plain?.commit()
     }
 
     /// Appends one field, quoted when needed.

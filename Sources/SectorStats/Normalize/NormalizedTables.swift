@@ -1,0 +1,159 @@
+/// The normalize stage's persisted tables: plain UTF-8 CSV (an analyst opens them with
+/// any tool; the aggregate stage rereads them with the parallel reader), ISO dates, money
+/// as integer fen, codes instead of labels. The column lists are the contract between
+/// the two stages; `decode` is the inverse of `encode` (tested by round trip).
+public enum NormalizedTables {
+    public static let organizationsFile = "organizations.csv"
+    public static let fundingFile = "funding.csv"
+
+    public static let organizationColumns = [
+        "uscc", "name", "org_type", "authority", "registered_on", "status", "deregistered_on", "capital_fen",
+        "legal_rep", "supervisor", "scope", "address", "region_code", "province_code", "county_code",
+        "is_community", "is_charity", "source", "line",
+    ]
+
+    public static let fundingColumns = [
+        "record_id", "recipient_uscc", "recipient_name", "source_type", "funder", "funder_industry", "amount_fen",
+        "cash_fen", "in_kind_fen", "received_on", "purpose", "beneficiary_region_code", "beneficiaries", "source", "line",
+    ]
+
+    // MARK: - Encoding
+
+    public static func encode(_ o: Organization, to w: CSVWriter) throws {
+        w.field(o.uscc.description)
+        w.field(o.name)
+        w.field(o.type.rawValue)
+        w.field(o.authority)
+        w.field(o.registeredOn.description)
+        w.field(o.status?.rawValue ?? "")
+        w.field(o.deregisteredOn?.description ?? "")
+        w.field(o.capitalFen)
+        w.field(o.legalRep)
+        w.field(o.supervisor)
+        w.field(o.scope)
+        w.field(o.address)
+        w.field(Int64(o.regionCode))
+        w.field(Int64(o.provinceCode))
+        w.field(o.countyCode.map(Int64.init))
+        w.field(boolText(o.isCommunity))
+        w.field(boolText(o.isCharity))
+        w.field(o.source)
+        w.field(Int64(o.line))
+        try w.endRow()
+    }
+
+    public static func encode(_ f: FundingRecord, to w: CSVWriter) throws {
+        w.field(f.recordID)
+        w.field(f.recipientUSCC)
+        w.field(f.recipientName)
+        w.field(f.sourceType.rawValue)
+        w.field(f.funder)
+        w.field(f.funderIndustry)
+        w.field(f.amountFen)
+        w.field(f.cashFen)
+        w.field(f.inKindFen)
+        w.field(f.receivedOn.description)
+        w.field(f.purpose.rawValue)
+        w.field(f.beneficiaryRegionCode.map(Int64.init))
+        w.field(f.beneficiaries)
+        w.field(f.source)
+        w.field(Int64(f.line))
+        try w.endRow()
+    }
+
+    private static func boolText(_ b: Bool?) -> String {
+        switch b {
+        case .some(true): "true"
+        case .some(false): "false"
+        case .none: ""
+        }
+    }
+
+    // MARK: - Decoding
+
+    /// Why a persisted row could not be read back: the tables were edited or corrupted.
+    static func corrupt(_ table: String, _ record: CSVRecord, _ column: String) -> SectorStatsError {
+        SectorStatsError(.corruptData, file: table, line: record.line, field: column,
+                         "not a value this pipeline writes: \(record.rawText.prefix(200)); rerun the normalize stage")
+    }
+
+    public static func decodeOrganization(_ r: CSVRecord, table: String = organizationsFile) throws -> Organization {
+        guard r.issue == nil, r.count == organizationColumns.count else { throw corrupt(table, r, "record") }
+        func text(_ i: Int) -> String { r.string(at: i) }
+        guard let uscc = try? USCC.parse(r[0]) else { throw corrupt(table, r, "uscc") }
+        guard let type = OrgType(rawValue: text(2)) else { throw corrupt(table, r, "org_type") }
+        guard let registered = isoDate(r[4]) else { throw corrupt(table, r, "registered_on") }
+        let statusText = text(5)
+        let status = statusText.isEmpty ? nil : RegistrationStatus(rawValue: statusText)
+        if !statusText.isEmpty && status == nil { throw corrupt(table, r, "status") }
+        let dereg: CivilDate? = r[6].isEmpty ? nil : isoDate(r[6])
+        if !r[6].isEmpty && dereg == nil { throw corrupt(table, r, "deregistered_on") }
+        guard let region = integer(r[12]), let province = integer(r[13]), let line = integer(r[18]) else {
+            throw corrupt(table, r, "region_code")
+        }
+        return Organization(
+            uscc: uscc, name: text(1), type: type, authority: text(3), registeredOn: registered, status: status,
+            deregisteredOn: dereg, capitalFen: integer(r[7]), legalRep: text(8), supervisor: text(9), scope: text(10),
+            address: text(11), regionCode: Int(region), provinceCode: Int(province), countyCode: integer(r[14]).map { Int($0) },
+            isCommunity: bool(r[15]), isCharity: bool(r[16]), source: text(17), line: Int(line))
+    }
+
+    public static func decodeFunding(_ r: CSVRecord, table: String = fundingFile) throws -> FundingRecord {
+        guard r.issue == nil, r.count == fundingColumns.count else { throw corrupt(table, r, "record") }
+        func text(_ i: Int) -> String { r.string(at: i) }
+        guard let source = SourceType(rawValue: text(3)) else { throw corrupt(table, r, "source_type") }
+        guard let amount = integer(r[6]) else { throw corrupt(table, r, "amount_fen") }
+        guard let received = isoDate(r[9]) else { throw corrupt(table, r, "received_on") }
+        guard let purpose = Purpose(rawValue: text(10)) else { throw corrupt(table, r, "purpose") }
+        guard let beneficiaries = integer(r[12]), let line = integer(r[14]) else { throw corrupt(table, r, "beneficiaries") }
+        return FundingRecord(
+            recordID: text(0), recipientUSCC: text(1), recipientName: text(2), sourceType: source, funder: text(4),
+            funderIndustry: text(5), amountFen: amount, cashFen: integer(r[7]), inKindFen: integer(r[8]),
+            receivedOn: received, purpose: purpose, beneficiaryRegionCode: integer(r[11]).map { Int($0) },
+            beneficiaries: beneficiaries, source: text(13), line: Int(line))
+    }
+
+    /// A decimal integer (optional leading '-'); nil for empty or anything else.
+    @inline(__always)
+    static func integer(_ b: UnsafeBufferPointer<UInt8>) -> Int64? {
+        guard !b.isEmpty else { return nil }
+        var i = 0
+        let negative = b[0] == UInt8(ascii: "-")
+        if negative { i = 1 }
+        guard i < b.count, b.count - i <= 19 else { return nil }
+        var v: Int64 = 0
+        while i < b.count {
+            let d = b[i] &- UInt8(ascii: "0")
+            guard d < 10 else { return nil }
+            let (m, o1) = v.multipliedReportingOverflow(by: 10)
+            let (s, o2) = m.addingReportingOverflow(Int64(d))
+            guard !o1, !o2 else { return nil }
+            v = s
+            i += 1
+        }
+        return negative ? -v : v
+    }
+
+    /// `yyyy-mm-dd` exactly.
+    @inline(__always)
+    static func isoDate(_ b: UnsafeBufferPointer<UInt8>) -> CivilDate? {
+        guard b.count == 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-") else { return nil }
+        func digits(_ from: Int, _ n: Int) -> Int? {
+            var v = 0
+            for k in from..<(from + n) {
+                let d = b[k] &- UInt8(ascii: "0")
+                guard d < 10 else { return nil }
+                v = v * 10 + Int(d)
+            }
+            return v
+        }
+        guard let y = digits(0, 4), let m = digits(5, 2), let d = digits(8, 2) else { return nil }
+        return CivilDate(year: y, month: m, day: d)
+    }
+
+    static func bool(_ b: UnsafeBufferPointer<UInt8>) -> Bool? {
+        if b.elementsEqual("true".utf8) { return true }
+        if b.elementsEqual("false".utf8) { return false }
+        return nil
+    }
+}
