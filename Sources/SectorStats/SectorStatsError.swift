@@ -12,6 +12,8 @@ public struct SectorStatsError: Error, CustomStringConvertible, Equatable, Senda
         public static let corruptData = Code(rawValue: "corruptData")
         public static let unsupportedEncoding = Code(rawValue: "unsupportedEncoding")
         public static let emptyInput = Code(rawValue: "emptyInput")
+        /// A whole input refused (a required column missing): exit code 65.
+        public static let inputRefused = Code(rawValue: "inputRefused")
         public static let internalError = Code(rawValue: "internalError")
     }
 

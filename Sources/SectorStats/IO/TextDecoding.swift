@@ -34,17 +34,30 @@ let invalidByteMarker: UInt8 = 0xFF
 
 enum EncodingSniffer {
     /// The encoding of a sample from the start of a file: UTF-8 when it has a UTF-8 BOM or
-    /// is valid UTF-8 (a sequence cut by the end of the sample is allowed), else GB18030.
+    /// is valid UTF-8 (a sequence cut by the end of the sample is allowed); UTF-8 also when
+    /// valid multi-byte sequences outnumber invalid bytes four to one — a UTF-8 export with
+    /// a few corrupt bytes is still UTF-8 (those records are reported as `encoding`), while
+    /// GB18030 text almost never forms valid UTF-8 sequences; else GB18030.
     static func sniff(_ sample: UnsafeRawBufferPointer, isWholeFile: Bool) -> TextEncoding {
         let bytes = sample.bindMemory(to: UInt8.self)
         if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { return .utf8 }
-        let result = UTF8Validation.firstInvalid(bytes)
-        guard let bad = result else { return .utf8 }
-        // A multi-byte sequence cut off by the end of the sample is not evidence against UTF-8.
-        if !isWholeFile && bad >= bytes.count - 3 && UTF8Validation.isTruncatedPrefix(UnsafeBufferPointer(rebasing: bytes[bad...])) {
-            return .utf8
+        var valid = 0
+        var invalid = 0
+        var i = 0
+        while i < bytes.count {
+            let rest = UnsafeBufferPointer(rebasing: bytes[i...])
+            guard let bad = UTF8Validation.firstInvalid(rest) else { break }
+            // Count the valid multi-byte sequences before the bad byte.
+            valid += rest[..<bad].reduce(0) { $0 + ($1 >= 0xC0 ? 1 : 0) }
+            if !isWholeFile && bad >= rest.count - 3 && UTF8Validation.isTruncatedPrefix(UnsafeBufferPointer(rebasing: rest[bad...])) {
+                break
+            }
+            invalid += 1
+            i += bad + 1
         }
-        return .gb18030
+        if invalid == 0 { return .utf8 }
+        if i < bytes.count { valid += bytes[i...].reduce(0) { $0 + ($1 >= 0xC0 ? 1 : 0) } }
+        return valid >= 4 * invalid ? .utf8 : .gb18030
     }
 }
 

@@ -215,3 +215,31 @@ final class CSVReaderTests: XCTestCase {
         XCTAssertEqual(records[2].fields, ["2", "3"])
     }
 }
+
+/// Encoding sniffing (DATA.md §3: UTF-8 with or without BOM, GB18030).
+final class EncodingSnifferTests: XCTestCase {
+    private func sniff(_ bytes: [UInt8], whole: Bool = true) -> TextEncoding {
+        bytes.withUnsafeBytes { EncodingSniffer.sniff($0, isWholeFile: whole) }
+    }
+
+    func testSniff_whenUTF8WithAFewCorruptBytes_staysUTF8() {
+        var bytes = Array("名称,备注\n北京市海淀区社区养老服务协会,正常\n".utf8)
+        bytes += [0xFF, 0x0A]
+        XCTAssertEqual(sniff(bytes), .utf8)
+    }
+
+    func testSniff_whenGB18030Text_isGB18030() {
+        // 名称,备注 in GBK: C3FB B3C6 2C B1B8 D7A2
+        XCTAssertEqual(sniff([0xC3, 0xFB, 0xB3, 0xC6, 0x2C, 0xB1, 0xB8, 0xD7, 0xA2, 0x0A]), .gb18030)
+    }
+
+    func testSniff_whenSampleCutsACharacter_staysUTF8() {
+        let bytes = Array("北京".utf8).dropLast()
+        XCTAssertEqual(sniff(Array(bytes), whole: false), .utf8)
+        XCTAssertEqual(sniff(Array(bytes), whole: true), .gb18030)
+    }
+
+    func testSniff_whenBOM_isUTF8() {
+        XCTAssertEqual(sniff([0xEF, 0xBB, 0xBF, 0xC3, 0xFB]), .utf8)
+    }
+}
