@@ -14,6 +14,14 @@ public struct SectorStatsError: Error, CustomStringConvertible, Equatable, Senda
         public static let emptyInput = Code(rawValue: "emptyInput")
         /// A whole input refused (a required column missing): exit code 65.
         public static let inputRefused = Code(rawValue: "inputRefused")
+        /// The pipeline file is not valid (exit code 64).
+        public static let invalidPipeline = Code(rawValue: "invalidPipeline")
+        /// Another run holds the output folder's lock (exit code 75).
+        public static let locked = Code(rawValue: "locked")
+        /// A command-line value that makes no sense (exit code 64).
+        public static let invalidArgument = Code(rawValue: "invalidArgument")
+        /// A stage's persisted inputs are missing (exit code 1).
+        public static let missingStageInput = Code(rawValue: "missingStageInput")
         public static let internalError = Code(rawValue: "internalError")
     }
 

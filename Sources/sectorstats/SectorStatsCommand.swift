@@ -7,17 +7,23 @@ struct SectorStatsCommand: ParsableCommand {
         commandName: "sectorstats",
         abstract: "Statistics on China's social-organization sector, from raw registry and funding exports.",
         discussion: """
-            Exit codes: 0 success; 1 runtime failure; 64 usage error; 65 input data refused or \
-            malformed (inspect: malformed records found).
+            Exit codes: 0 success; 1 runtime failure; 64 usage error (or an invalid pipeline file); \
+            65 input data refused or malformed (inspect: malformed records found); 75 another run \
+            holds the output folder's lock.
             """,
         version: SectorStatsVersion.string,
-        subcommands: [Inspect.self, ReadCount.self]
+        subcommands: [Run.self, Stages.self, Status.self, Show.self, Export.self, Inspect.self, ReadCount.self]
     )
 }
 
 /// Exit codes shared by the subcommands (sysexits.h where one fits).
 enum ExitCodes {
+    /// EX_USAGE: a bad flag or an invalid pipeline file.
+    static let usage = ExitCode(64)
+    /// EX_DATAERR: input data refused or malformed.
     static let dataError = ExitCode(65)
+    /// EX_TEMPFAIL: another run holds the output folder's lock; try later.
+    static let locked = ExitCode(75)
 }
 
 /// Options that say how to read a raw export.
@@ -58,8 +64,11 @@ func fail(_ error: Error) -> ExitCode {
     let err = OutputStream.standardError()
     err.write("sectorstats: error: \(error)\n")
     err.flush()
-    if let e = error as? SectorStatsError, e.code == .corruptData || e.code == .emptyInput {
-        return ExitCodes.dataError
+    guard let e = error as? SectorStatsError else { return .failure }
+    switch e.code {
+    case .corruptData, .emptyInput, .inputRefused: return ExitCodes.dataError
+    case .locked: return ExitCodes.locked
+    case .invalidPipeline, .invalidArgument: return ExitCodes.usage
+    default: return .failure
     }
-    return .failure
 }

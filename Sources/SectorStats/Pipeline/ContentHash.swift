@@ -1,0 +1,36 @@
+import Crypto
+
+/// SHA-256 of file contents and of settings, for stage keys and the manifest
+/// (swift-crypto: BoringSSL's assembly, several hundred MB/s per core or more).
+public enum ContentHash {
+    /// Hex SHA-256 of a file's bytes, streamed in 1 MiB blocks.
+    public static func file(_ path: String) throws -> (sha256: String, bytes: Int64) {
+        let source = try FileByteSource(path: path)
+        let block = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { block.deallocate() }
+        var hasher = SHA256()
+        var total: Int64 = 0
+        while true {
+            let n = try source.read(into: block)
+            if n == 0 { break }
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: block[0..<n]))
+            total += Int64(n)
+        }
+        return (hex(hasher.finalize()), total)
+    }
+
+    /// Hex SHA-256 of text (settings, lists of hashes).
+    public static func text(_ s: String) -> String {
+        hex(SHA256.hash(data: Array(s.utf8)))
+    }
+
+    private static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for b in digest {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0xF)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

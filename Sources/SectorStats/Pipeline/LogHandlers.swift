@@ -1,0 +1,66 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// Log lines on stderr: human-readable on a terminal, or JSON lines for cron
+/// (`--log-format json`: timestamp, level, stage, message and the metadata as counts).
+public struct SectorStatsLogHandler: LogHandler {
+    public enum Format: String, Sendable, CaseIterable { case text, json }
+
+    public var metadata: Logger.Metadata = [:]
+    public var logLevel: Logger.Level = .info
+    let format: Format
+    let label: String
+
+    public init(label: String, format: Format, level: Logger.Level) {
+        self.label = label
+        self.format = format
+        self.logLevel = level
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    private static let lock = Mutex(())
+
+    public func log(event: LogEvent) {
+        var all = metadata
+        if let m = event.metadata { all.merge(m) { $1 } }
+        let stage = all.removeValue(forKey: "stage").map { "\($0)" }
+        let line: String
+        switch format {
+        case .text:
+            let extras = all.keys.sorted().map { "\($0)=\(all[$0].map { "\($0)" } ?? "")" }.joined(separator: " ")
+            line = "sectorstats: \(event.level == .info || event.level == .notice ? "" : "\(event.level): ")\(stage.map { "[\($0)] " } ?? "")\(event.message)\(extras.isEmpty ? "" : "  " + extras)\n"
+        case .json:
+            var object: [String: String] = [:]
+            for (k, v) in all { object[k] = "\(v)" }
+            let f = ISO8601DateFormatter()
+            f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            var fields: [String] = [
+                "\"timestamp\":" + SectorStatsLogHandler.quote(f.string(from: Date())),
+                "\"level\":" + SectorStatsLogHandler.quote(event.level.rawValue),
+                "\"stage\":" + (stage.map(SectorStatsLogHandler.quote) ?? "null"),
+                "\"message\":" + SectorStatsLogHandler.quote("\(event.message)"),
+            ]
+            let counts = object.keys.sorted().map { k -> String in
+                let v = object[k] ?? ""
+                return SectorStatsLogHandler.quote(k) + ":" + (Int64(v) != nil ? v : SectorStatsLogHandler.quote(v))
+            }
+            fields.append("\"counts\":{" + counts.joined(separator: ",") + "}")
+            line = "{" + fields.joined(separator: ",") + "}\n"
+        }
+        SectorStatsLogHandler.lock.withLock { _ in
+            FileHandle.standardError.write(Data(line.utf8))
+        }
+    }
+
+    static func quote(_ s: String) -> String {
+        var out: [UInt8] = []
+        var s = s
+        s.withUTF8 { JSONLines.appendString($0, to: &out) }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -1,0 +1,404 @@
+import Foundation
+import Logging
+
+/// Which stages a run covers.
+public enum StageSelection: Sendable, Equatable {
+    /// Every stage; fresh ones are skipped.
+    case all
+    /// Exactly this stage, rerun from its persisted inputs.
+    case only(StageName)
+    /// A range (either end open); the stages in it are rerun.
+    case range(from: StageName?, to: StageName?)
+
+    func contains(_ s: StageName) -> Bool {
+        switch self {
+        case .all: return true
+        case .only(let x): return s == x
+        case .range(let from, let to): return s >= (from ?? .ingest) && s <= (to ?? .export)
+        }
+    }
+
+    var forces: Bool { self != .all }
+}
+
+/// Everything a run needs besides the pipeline file's own content.
+public struct RunRequest: Sendable {
+    public var pipeline: PipelineDefinition
+    /// Relative source and output paths resolve against this folder (the pipeline file's
+    /// folder, or the current folder for sources given on the command line).
+    public var baseDirectory: String
+    public var outputDirectory: String
+    public var asOf: CivilDate
+    public var threads: Int
+    public var force: Bool
+    public var selection: StageSelection
+    /// The GB/T 2260 reference folder (datasets/reference).
+    public var referenceDirectory: String
+    /// How many published runs to keep under OUT/runs.
+    public var keepRuns: Int = 5
+
+    public init(pipeline: PipelineDefinition, baseDirectory: String, outputDirectory: String, asOf: CivilDate,
+                threads: Int, force: Bool = false, selection: StageSelection = .all, referenceDirectory: String) {
+        self.pipeline = pipeline
+        self.baseDirectory = baseDirectory
+        self.outputDirectory = outputDirectory
+        self.asOf = asOf
+        self.threads = threads
+        self.force = force
+        self.selection = selection
+        self.referenceDirectory = referenceDirectory
+    }
+}
+
+/// What happened to one stage in a run.
+public struct StageOutcome: Codable, Sendable, Equatable {
+    public enum Action: String, Codable, Sendable { case ran, skipped, notSelected = "not_selected" }
+    public var stage: StageName
+    public var action: Action
+    public var reason: String
+    public var seconds: Double
+}
+
+/// The last run's outcome, for `sectorstats status` and for cron logs.
+public struct RunStatus: Codable, Sendable {
+    public var pipeline: String
+    public var startedAt: String
+    public var finishedAt: String
+    public var outcome: String
+    public var message: String?
+    public var outputFolder: String
+    public var published: String?
+    public var stages: [StageOutcome]
+    public var registrations: RowAccounting?
+    public var funding: RowAccounting?
+    public var tables: [String: Int]
+}
+
+/// Runs the stages ingest → normalize → aggregate → export with content-hash staleness,
+/// an exclusive lock per output folder and atomic publication of the whole output set.
+public final class PipelineRunner {
+    public static let statusFile = "status.json"
+    let request: RunRequest
+    let log: Logger
+    let store: StageStore
+    var outcomes: [StageOutcome] = []
+
+    public init(_ request: RunRequest, logger: Logger) {
+        self.request = request
+        self.log = logger
+        self.store = StageStore(root: request.outputDirectory + "/stages")
+    }
+
+    /// Per stage: whether it is fresh, and if not why, without running anything (but ingest
+    /// hashes the inputs to know).
+    public func states() throws -> [(StageName, String)] {
+        var out: [(StageName, String)] = []
+        var previous: StageRecord?
+        for s in StageName.allCases {
+            let (key, parts) = try key(for: s, previous: previous)
+            guard let r = store.record(s) else {
+                out.append((s, "never run"))
+                previous = nil
+                continue
+            }
+            if r.key != key {
+                out.append((s, "stale: " + PipelineRunner.changed(old: r.keyParts, new: parts)))
+            } else if !store.intact(r) {
+                out.append((s, "stale: outputs missing or changed"))
+            } else {
+                out.append((s, "fresh (finished \(r.finishedAt))"))
+            }
+            previous = r
+        }
+        return out
+    }
+
+    static func changed(old: [String: String], new: [String: String]) -> String {
+        let keys = Set(old.keys).union(new.keys).sorted()
+        let diff = keys.filter { old[$0] != new[$0] }
+        return diff.isEmpty ? "key changed" : diff.joined(separator: ", ") + " changed"
+    }
+
+    // MARK: - Run
+
+    /// Runs the selected stages. Throws on failure; the previous published outputs are
+    /// untouched unless export finished.
+    @discardableResult
+    public func run() throws -> RunStatus {
+        let started = Timestamp.now()
+        try FileManager.default.createDirectory(atPath: request.outputDirectory, withIntermediateDirectories: true)
+        let lock = try RunLock(folder: request.outputDirectory)
+        defer { withExtendedLifetime(lock) {} }
+        store.sweep()
+        sweepRuns()
+        var status = RunStatus(pipeline: request.pipeline.name, startedAt: started, finishedAt: "", outcome: "running",
+                               message: nil, outputFolder: request.outputDirectory, published: nil, stages: [],
+                               registrations: nil, funding: nil, tables: [:])
+        do {
+            var previous: StageRecord?
+            for s in StageName.allCases {
+                previous = try step(s, previous: previous)
+            }
+            status.outcome = "success"
+        } catch {
+            status.outcome = "failure"
+            status.message = "\(error)"
+            status.stages = outcomes
+            status.finishedAt = Timestamp.now()
+            try? JSON.write(status, to: request.outputDirectory + "/" + PipelineRunner.statusFile)
+            throw error
+        }
+        status.stages = outcomes
+        if let n = try? JSON.read(NormalizeResult.self, from: store.folder(.normalize) + "/normalize.json") {
+            status.registrations = n.registrations
+            status.funding = n.funding
+        }
+        if let a = try? JSON.read(AggregateSummary.self, from: store.folder(.aggregate) + "/aggregate.json") {
+            status.tables = a.tables
+        }
+        status.published = (try? FileManager.default.destinationOfSymbolicLink(atPath: request.outputDirectory + "/latest"))
+            .map { request.outputDirectory + "/" + $0 }
+        status.finishedAt = Timestamp.now()
+        try JSON.write(status, to: request.outputDirectory + "/" + PipelineRunner.statusFile)
+        return status
+    }
+
+    private func step(_ s: StageName, previous: StageRecord?) throws -> StageRecord? {
+        var log = self.log
+        log[metadataKey: "stage"] = "\(s.rawValue)"
+        if !request.selection.contains(s) {
+            guard let r = store.record(s), store.intact(r) else {
+                if s < StageName.allCases.first(where: request.selection.contains) ?? .ingest {
+                    throw SectorStatsError(.missingStageInput, file: store.folder(s),
+                                           "the \(s.rawValue) stage's outputs are missing, and a later stage needs them: run `sectorstats run` without --stage/--from first (or with --from \(s.rawValue))")
+                }
+                outcomes.append(StageOutcome(stage: s, action: .notSelected, reason: "not selected", seconds: 0))
+                return nil
+            }
+            outcomes.append(StageOutcome(stage: s, action: .notSelected, reason: "not selected", seconds: 0))
+            return r
+        }
+        let (key, parts) = try key(for: s, previous: previous)
+        if !request.force && !request.selection.forces, let r = store.record(s), r.key == key, store.intact(r) {
+            log.info("fresh, skipped", metadata: ["key": "\(key.prefix(12))"])
+            outcomes.append(StageOutcome(stage: s, action: .skipped, reason: "fresh", seconds: 0))
+            return r
+        }
+        let reason = store.record(s).map { r in
+            r.key != key ? PipelineRunner.changed(old: r.keyParts, new: parts) : (store.intact(r) ? "forced" : "outputs missing or changed")
+        } ?? "never run"
+        log.info("running", metadata: ["reason": "\(reason)"])
+        let clock = ContinuousClock.now
+        let tmp = try store.begin(s)
+        let outputs = try execute(s, into: tmp, previous: previous, log: log)
+        let seconds = Double((ContinuousClock.now - clock).components.attoseconds) / 1e18 + Double((ContinuousClock.now - clock).components.seconds)
+        let record = try store.commit(s, tmp: tmp, key: key, keyParts: parts, outputs: outputs, seconds: seconds)
+        outcomes.append(StageOutcome(stage: s, action: .ran, reason: reason, seconds: seconds))
+        log.info("done", metadata: ["seconds": "\(String(format: "%.2f", seconds))"])
+        return record
+    }
+
+    // MARK: - Keys
+
+    /// A stage's key: the SHA-256 of its inputs' content hashes, its settings and the
+    /// program version. `parts` keeps the pieces so `stages` can say what changed.
+    func key(for s: StageName, previous: StageRecord?) throws -> (String, [String: String]) {
+        var parts: [String: String] = ["version": SectorStatsVersion.string, "stage": s.rawValue]
+        switch s {
+        case .ingest:
+            let inv = try plannedInputs()
+            for (kind, files) in [("registrations", inv.registrations), ("funding", inv.funding)] {
+                parts["inputs.\(kind)"] = files.map { "\($0.path)=\($0.sha256):\($0.encoding):\($0.delimiter):\($0.aliases.sorted { $0.key < $1.key })" }.joined(separator: "|")
+            }
+        case .normalize:
+            parts["as_of"] = request.asOf.description
+        case .aggregate:
+            parts["as_of"] = request.asOf.description
+            parts["relief_purposes"] = request.pipeline.reliefPurposes.map(\.rawValue).sorted().joined(separator: ",")
+        case .export:
+            parts["gzip_level"] = String(request.pipeline.gzipLevel)
+            parts["pipeline"] = request.pipeline.name
+            parts["max_quarantine_pct"] = request.pipeline.maxQuarantinePct.map { String($0) } ?? ""
+        }
+        if s != .ingest {
+            // The previous stage's outputs, by content.
+            guard let previous = previous ?? store.record(StageName.allCases[s.index - 1]) else {
+                parts["inputs"] = "missing"
+                return (ContentHash.text(PipelineRunner.canonical(parts)), parts)
+            }
+            parts["inputs"] = previous.outputs.map { "\($0.file)=\($0.sha256)" }.joined(separator: "|")
+            if s == .export, let n = store.record(.normalize) {
+                parts["quarantine"] = n.outputs.first { $0.file == NormalizeStage.quarantineFile }?.sha256 ?? ""
+                parts["normalize"] = n.outputs.first { $0.file == "normalize.json" }?.sha256 ?? ""
+            }
+        }
+        return (ContentHash.text(PipelineRunner.canonical(parts)), parts)
+    }
+
+    static func canonical(_ parts: [String: String]) -> String {
+        parts.keys.sorted().map { "\($0)=\(parts[$0] ?? "")" }.joined(separator: "\n")
+    }
+
+    private var cachedInventory: Inventory?
+
+    /// The inputs as they are now: globs expanded, files hashed, headers read.
+    func plannedInputs() throws -> Inventory {
+        if let cachedInventory { return cachedInventory }
+        func files(_ sources: [PipelineDefinition.Source]) throws -> [Inventory.File] {
+            var out: [Inventory.File] = []
+            for source in sources {
+                for (given, resolved) in try PathGlob.expand(source.path, relativeTo: request.baseDirectory) {
+                    let h = try ContentHash.file(resolved)
+                    let reader = try CSVReader(path: resolved, options: CSVReadOptions(encoding: source.encoding, delimiter: source.delimiter))
+                    out.append(Inventory.File(
+                        path: given, resolvedPath: resolved, file: reader.name, bytes: h.bytes, sha256: h.sha256,
+                        encoding: reader.encoding.rawValue, delimiter: String(UnicodeScalar(source.delimiter)),
+                        aliases: source.aliases, header: reader.header))
+                }
+            }
+            return out
+        }
+        let inv = Inventory(registrations: try files(request.pipeline.registrations), funding: try files(request.pipeline.funding))
+        cachedInventory = inv
+        return inv
+    }
+
+    // MARK: - Stages
+
+    private func execute(_ s: StageName, into tmp: String, previous: StageRecord?, log: Logger) throws -> [String] {
+        switch s {
+        case .ingest:
+            let inv = try plannedInputs()
+            // Refuse a file missing required columns now, before any work.
+            for f in inv.registrations {
+                let m = HeaderMatcher<RegistrationField>(aliases: try NormalizeStage.aliases(f.aliases, RegistrationField.self, file: f.file)).match(f.header)
+                if !m.missingRequired.isEmpty { throw HeaderCheck.refuse(f.file, headers: f.header, missing: m.missingRequired) }
+            }
+            for f in inv.funding {
+                let m = HeaderMatcher<FundingField>(aliases: try NormalizeStage.aliases(f.aliases, FundingField.self, file: f.file)).match(f.header)
+                if !m.missingRequired.isEmpty { throw HeaderCheck.refuse(f.file, headers: f.header, missing: m.missingRequired) }
+            }
+            try JSON.write(inv, to: tmp + "/inventory.json")
+            log.info("inputs", metadata: ["registration_files": "\(inv.registrations.count)", "funding_files": "\(inv.funding.count)",
+                                          "bytes": "\((inv.registrations + inv.funding).reduce(Int64(0)) { $0 + $1.bytes })"])
+            return ["inventory.json"]
+
+        case .normalize:
+            let inv = try JSON.read(Inventory.self, from: try input(.ingest, "inventory.json"))
+            let regions = try RegionTable(folder: URL(fileURLWithPath: request.referenceDirectory))
+            let result = try NormalizeStage.run(registrations: inv.registrations.map(\.inputFile), funding: inv.funding.map(\.inputFile),
+                                                regions: regions, asOf: request.asOf, folder: tmp, gzipLevel: request.pipeline.gzipLevel)
+            try JSON.write(result, to: tmp + "/normalize.json")
+            for f in result.registrationFiles + result.fundingFiles where !f.unknownColumns.isEmpty {
+                log.notice("unknown columns ignored", metadata: ["file": "\(f.file)", "columns": "\(f.unknownColumns.joined(separator: ", "))"])
+            }
+            log.info("normalized", metadata: [
+                "rows_read": "\(result.registrations.rowsRead + result.funding.rowsRead)",
+                "accepted": "\(result.registrations.accepted + result.funding.accepted)",
+                "quarantined": "\(result.registrations.quarantined + result.funding.quarantined)",
+                "duplicates": "\(result.registrations.duplicates + result.funding.duplicates)",
+            ])
+            if let max = request.pipeline.maxQuarantinePct {
+                let read = result.registrations.rowsRead + result.funding.rowsRead
+                let q = result.registrations.quarantined + result.funding.quarantined
+                if read > 0 && Double(q) * 100 / Double(read) > max {
+                    throw SectorStatsError(.inputRefused, field: "max_quarantine_pct",
+                                           String(format: "%.2f%% of rows were quarantined (%d of %d), above the limit of %.2f%%; nothing was published", Double(q) * 100 / Double(read), q, read, max))
+                }
+            }
+            return [NormalizedTables.organizationsFile, NormalizedTables.fundingFile, NormalizeStage.quarantineFile, "normalize.json"]
+
+        case .aggregate:
+            let orgs = try input(.normalize, NormalizedTables.organizationsFile)
+            let funding = try input(.normalize, NormalizedTables.fundingFile)
+            let regions = try RegionTable(folder: URL(fileURLWithPath: request.referenceDirectory))
+            let summary = try AggregateBridge.run(organizations: orgs, funding: funding, regions: regions, asOf: request.asOf,
+                                                  reliefPurposes: Set(request.pipeline.reliefPurposes), threads: request.threads,
+                                                  gzipLevel: request.pipeline.gzipLevel, folder: tmp)
+            try JSON.write(summary, to: tmp + "/aggregate.json")
+            log.info("tables", metadata: ["rows": "\(summary.tables.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))",
+                                          "unmatched_recipients": "\(summary.unmatchedRecipients)"])
+            return summary.files + ["aggregate.json"]
+
+        case .export:
+            return try export(into: tmp, log: log)
+        }
+    }
+
+    /// A persisted input of a stage, or a clear error when it is missing.
+    func input(_ s: StageName, _ file: String) throws -> String {
+        let p = store.folder(s) + "/" + file
+        guard FileManager.default.fileExists(atPath: p) else {
+            throw SectorStatsError(.missingStageInput, file: p,
+                                   "the \(s.rawValue) stage's output \(file) is missing: run the \(s.rawValue) stage first (`sectorstats run --from \(s.rawValue)`)")
+        }
+        return p
+    }
+
+    // MARK: - Export and publication
+
+    private func export(into tmp: String, log: Logger) throws -> [String] {
+        let inv = try JSON.read(Inventory.self, from: try input(.ingest, "inventory.json"))
+        let normalize = try JSON.read(NormalizeResult.self, from: try input(.normalize, "normalize.json"))
+        let aggregate = try JSON.read(AggregateSummary.self, from: try input(.aggregate, "aggregate.json"))
+        let runs = request.outputDirectory + "/runs"
+        try FileManager.default.createDirectory(atPath: runs, withIntermediateDirectories: true)
+        let id = PipelineRunner.runID()
+        let staging = runs + "/.tmp-" + id
+        try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
+        Cleanup.shared.register(staging)
+        var outputs: [Manifest.Output] = []
+        for file in aggregate.files {
+            let src = try input(.aggregate, file)
+            try FileManager.default.copyItem(atPath: src, toPath: staging + "/" + file)
+            outputs.append(Manifest.Output(file: file, rows: aggregate.tables[file] ?? 0, sha256: try ContentHash.file(src).sha256))
+        }
+        let q = try input(.normalize, NormalizeStage.quarantineFile)
+        try FileManager.default.copyItem(atPath: q, toPath: staging + "/" + NormalizeStage.quarantineFile)
+        outputs.append(Manifest.Output(file: NormalizeStage.quarantineFile, rows: normalize.quarantineRows, sha256: try ContentHash.file(q).sha256))
+        let manifest = Manifest.make(pipeline: request.pipeline.name, asOf: request.asOf, inventory: inv, normalize: normalize,
+                                     aggregate: aggregate, outputs: outputs.sorted { $0.file < $1.file }, stages: outcomes)
+        try JSON.write(manifest, to: staging + "/manifest.json")
+        AtomicFile.syncDirectory(staging)
+        try FileManager.default.moveItem(atPath: staging, toPath: runs + "/" + id)
+        Cleanup.shared.unregister(staging)
+        // Swap OUT/latest atomically: a new symlink renamed over the old one.
+        let link = request.outputDirectory + "/.latest-" + id
+        try? FileManager.default.removeItem(atPath: link)
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "runs/" + id)
+        guard rename(link, request.outputDirectory + "/latest") == 0 else {
+            throw SectorStatsError(.fileNotWritable, file: request.outputDirectory + "/latest", "cannot publish: \(String(cString: strerror(errno)))")
+        }
+        AtomicFile.syncDirectory(request.outputDirectory)
+        pruneRuns(keep: request.keepRuns, current: id)
+        log.notice("published", metadata: ["folder": "\(request.outputDirectory)/latest", "run": "\(id)"])
+        try JSON.write(["run": id], to: tmp + "/published.json")
+        return ["published.json"]
+    }
+
+    static func runID() -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        return f.string(from: Date()) + "-\(ProcessInfo.processInfo.processIdentifier)"
+    }
+
+    private func sweepRuns() {
+        let runs = request.outputDirectory + "/runs"
+        for n in (try? FileManager.default.contentsOfDirectory(atPath: runs)) ?? [] where n.hasPrefix(".tmp-") {
+            try? FileManager.default.removeItem(atPath: runs + "/" + n)
+        }
+        for n in (try? FileManager.default.contentsOfDirectory(atPath: request.outputDirectory)) ?? [] where n.hasPrefix(".latest-") {
+            try? FileManager.default.removeItem(atPath: request.outputDirectory + "/" + n)
+        }
+    }
+
+    private func pruneRuns(keep: Int, current: String) {
+        let runs = request.outputDirectory + "/runs"
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: runs)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
+        for n in names.dropLast(max(keep, 1)) where n != current {
+            try? FileManager.default.removeItem(atPath: runs + "/" + n)
+        }
+    }
+}

@@ -1,0 +1,45 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An exclusive lock per output folder: `flock` on `OUT/.lock`. The kernel drops it when
+/// the process ends however it ends, so a crashed or killed run never leaves a stale lock.
+public final class RunLock {
+    private let fd: Int32
+    public let path: String
+
+    /// Takes the lock or throws `locked` at once (no waiting: cron runs must not pile up).
+    public init(folder: String) throws {
+        path = folder + "/.lock"
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw SectorStatsError(.fileNotWritable, file: path, "cannot open the lock file: \(String(cString: strerror(errno)))")
+        }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            let holder = RunLock.holder(fd)
+            close(fd)
+            throw SectorStatsError(.locked, file: folder,
+                                   "another sectorstats run holds this output folder\(holder.map { " (pid \($0))" } ?? ""); not starting a second one")
+        }
+        self.fd = fd
+        // Record our pid for the message a second run prints (informational only).
+        ftruncate(fd, 0)
+        let pid = "\(getpid())\n"
+        _ = pid.withCString { write(fd, $0, strlen($0)) }
+    }
+
+    private static func holder(_ fd: Int32) -> String? {
+        var buf = [UInt8](repeating: 0, count: 32)
+        let n = pread(fd, &buf, 32, 0)
+        guard n > 0 else { return nil }
+        let s = String(decoding: buf[0..<n], as: UTF8.self).trimmingCharacters(in: ["\n", " "])
+        return s.isEmpty ? nil : s
+    }
+
+    deinit {
+        flock(fd, LOCK_UN)
+        close(fd)
+    }
+}

@@ -1,0 +1,200 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Logging
+import SectorStats
+
+extension SectorStatsCommand {
+    /// `sectorstats run [PIPELINE]`: the pipeline, for cron and analysts.
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the pipeline: ingest → normalize → aggregate → export.",
+            discussion: """
+                Stages whose inputs and settings are unchanged (by content hash) are skipped. \
+                --stage reruns one stage from its persisted inputs; --from/--to rerun a range. \
+                --registrations/--funding replace the pipeline's sources (no pipeline file needed).
+                Outputs appear together under OUT/latest/ (a symlink to OUT/runs/<run-id>/), or not at all.
+                Exit codes: 0 success; 1 runtime failure; 64 usage error or invalid pipeline file; \
+                65 input data refused (a source missing required columns, or quarantined share above \
+                --max-quarantine-pct); 75 another run holds the output folder's lock.
+                """
+        )
+
+        @Argument(help: "A pipeline file (pipelines/*.yml).")
+        var pipeline: String?
+
+        @Option(help: "Rerun just this stage (ingest, normalize, aggregate, export) from its persisted inputs.")
+        var stage: String?
+
+        @Option(help: "Rerun from this stage on.")
+        var from: String?
+
+        @Option(help: "Run up to this stage.")
+        var to: String?
+
+        @Flag(help: "Rerun every stage, fresh or not.")
+        var force = false
+
+        @Option(parsing: .upToNextOption, help: "Registration exports (replace the pipeline's).")
+        var registrations: [String] = []
+
+        @Option(parsing: .upToNextOption, help: "Funding exports (replace the pipeline's).")
+        var funding: [String] = []
+
+        @Option(help: "Output folder (default outputs/<name>/).")
+        var out: String?
+
+        @Option(help: "The run's as-of date (default: the pipeline's, else today).")
+        var asOf: String?
+
+        @Option(help: "Worker threads (default: the pipeline's, else the number of cores).")
+        var threads: Int?
+
+        @Option(help: "Refuse the run (exit 65) when more than this percentage of rows is quarantined.")
+        var maxQuarantinePct: Double?
+
+        @Option(help: "Folder with the GB/T 2260 tables (default: datasets/reference found upward).")
+        var reference: String?
+
+        @Option(help: "Log format: text or json (JSON lines on stderr, for cron).")
+        var logFormat: String = "text"
+
+        @Flag(help: "Only warnings and errors in the log, no summary.")
+        var quiet = false
+
+        func validate() throws {
+            guard SectorStatsLogHandler.Format(rawValue: logFormat) != nil else { throw ValidationError("--log-format must be text or json") }
+            for (name, value) in [("--stage", stage), ("--from", from), ("--to", to)] {
+                if let value, StageName(rawValue: value) == nil {
+                    throw ValidationError("\(name) must be one of \(StageName.allCases.map(\.rawValue).joined(separator: ", ")), got '\(value)'")
+                }
+            }
+            if stage != nil && (from != nil || to != nil) { throw ValidationError("--stage cannot be combined with --from/--to") }
+            if let f = from.flatMap(StageName.init), let t = to.flatMap(StageName.init), t < f { throw ValidationError("--to comes before --from") }
+            if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+            if let asOf, (try? CivilDateArgument.parse(asOf)) == nil { throw ValidationError("--as-of must be a date such as 2021-12-31") }
+            if let m = maxQuarantinePct, !(0...100).contains(m) { throw ValidationError("--max-quarantine-pct must be 0…100") }
+            if pipeline == nil && registrations.isEmpty && funding.isEmpty {
+                throw ValidationError("give a pipeline file, or --registrations/--funding files")
+            }
+        }
+
+        func run() throws {
+            let format = SectorStatsLogHandler.Format(rawValue: logFormat) ?? .text
+            let level: Logger.Level = quiet ? .warning : .info
+            LoggingSystem.bootstrap { SectorStatsLogHandler(label: $0, format: format, level: level) }
+            let log = Logger(label: "sectorstats")
+            let signalSources = Signals.install()
+            defer { withExtendedLifetime(signalSources) {} }
+            do {
+                let request = try makeRequest()
+                let status = try PipelineRunner(request, logger: log).run()
+                if !quiet { printSummary(status) }
+            } catch {
+                throw fail(error)
+            }
+        }
+
+        func makeRequest() throws -> RunRequest {
+            let cwd = FileManager.default.currentDirectoryPath
+            var definition: PipelineDefinition
+            var base = cwd
+            if let pipeline {
+                definition = try PipelineDefinition.load(path: pipeline)
+                let abs = pipeline.hasPrefix("/") ? pipeline : cwd + "/" + pipeline
+                base = URL(fileURLWithPath: abs).deletingLastPathComponent().path
+            } else {
+                definition = PipelineDefinition(name: "adhoc")
+            }
+            if !registrations.isEmpty || !funding.isEmpty {
+                // The file options replace the pipeline's sources; their paths are the user's.
+                func absolute(_ p: String) -> String { p.hasPrefix("/") ? p : cwd + "/" + p }
+                definition.registrations = registrations.map { PipelineDefinition.Source(path: absolute($0)) }
+                definition.funding = funding.map { PipelineDefinition.Source(path: absolute($0)) }
+            }
+            if let maxQuarantinePct { definition.maxQuarantinePct = maxQuarantinePct }
+            let outDir: String
+            if let out { outDir = out.hasPrefix("/") ? out : cwd + "/" + out }
+            else if let o = definition.output { outDir = o.hasPrefix("/") ? o : base + "/" + o }
+            else { outDir = cwd + "/outputs/" + definition.name }
+            let asOfDate = try asOf.map(CivilDateArgument.parse) ?? definition.asOf ?? CivilDateArgument.today()
+            let threadCount = threads ?? definition.threads ?? ProcessInfo.processInfo.activeProcessorCount
+            let selection: StageSelection
+            if let s = stage.flatMap(StageName.init) { selection = .only(s) }
+            else if from != nil || to != nil { selection = .range(from: from.flatMap(StageName.init), to: to.flatMap(StageName.init)) }
+            else { selection = .all }
+            let referenceDir = try reference ?? ReferenceLocator.find(from: [base, cwd])
+            return RunRequest(pipeline: definition, baseDirectory: base, outputDirectory: outDir, asOf: asOfDate,
+                              threads: threadCount, force: force, selection: selection, referenceDirectory: referenceDir)
+        }
+
+        func printSummary(_ s: RunStatus) {
+            let out = OutputStream.standardOutput()
+            out.write("\nsectorstats: pipeline \(s.pipeline) — \(s.outcome)\n")
+            for st in s.stages {
+                out.write("  \(st.stage.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(st.action.rawValue)\(st.action == .ran ? String(format: " in %.2f s (%@)", st.seconds, st.reason) : "")\n")
+            }
+            for (kind, acc) in [("registrations", s.registrations), ("funding", s.funding)] {
+                if let a = acc {
+                    out.write("  \(kind): \(a.rowsRead) rows read, \(a.accepted) accepted, \(a.quarantined) quarantined, \(a.duplicates) duplicates\n")
+                }
+            }
+            if !s.tables.isEmpty {
+                out.write("  tables: " + s.tables.keys.sorted().map { "\($0) (\(s.tables[$0] ?? 0) rows)" }.joined(separator: ", ") + "\n")
+            }
+            if let p = s.published { out.write("  published: \(p) (also \(s.outputFolder)/latest)\n") }
+            out.flush()
+        }
+    }
+}
+
+/// Dates on the command line.
+enum CivilDateArgument {
+    static func parse(_ s: String) throws -> CivilDate {
+        guard case .some(.some(let d)) = try? DateParser.parse(s, asOf: nil) else {
+            throw SectorStatsError(.invalidArgument, field: "as-of", "expected a date such as 2021-12-31, got \"\(s)\"")
+        }
+        return d
+    }
+
+    static func today() -> CivilDate {
+        let c = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "Asia/Shanghai")!, from: Date())
+        return CivilDate(year: c.year ?? 2000, month: c.month ?? 1, day: c.day ?? 1) ?? CivilDate(year: 2000, month: 1, day: 1)!
+    }
+}
+
+/// Finds datasets/reference by walking up from the given folders.
+enum ReferenceLocator {
+    static func find(from starts: [String]) throws -> String {
+        for start in starts {
+            var dir = URL(fileURLWithPath: start)
+            for _ in 0..<6 {
+                let candidate = dir.appendingPathComponent("datasets/reference")
+                if FileManager.default.fileExists(atPath: candidate.path + "/regions.csv") { return candidate.path }
+                dir = dir.deletingLastPathComponent()
+            }
+        }
+        throw SectorStatsError(.fileNotReadable, file: "datasets/reference",
+                               "cannot find the region reference tables: pass --reference DIR (the folder with regions.csv)")
+    }
+}
+
+/// SIGTERM/SIGINT stop the run cleanly: temporary work is removed, published outputs stay.
+enum Signals {
+    /// Installs the handlers; keep the returned sources alive for as long as they should act.
+    static func install() -> [DispatchSourceSignal] {
+        var sources: [DispatchSourceSignal] = []
+        for sig in [SIGTERM, SIGINT] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler {
+                FileHandle.standardError.write(Data("sectorstats: stopped by signal \(sig); partial work removed, published outputs unchanged\n".utf8))
+                SectorStatsCleanup.removeTemporaryWork()
+                exit(128 + sig)
+            }
+            source.resume()
+            sources.append(source)
+        }
+        return sources
+    }
+}

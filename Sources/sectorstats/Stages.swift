@@ -1,0 +1,162 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SectorStats
+
+extension SectorStatsCommand {
+    /// `sectorstats stages [PIPELINE]`: the stage graph and each stage's state.
+    struct Stages: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show the stages and whether each is fresh, stale (and why) or never run.")
+
+        @OptionGroup var target: RunTarget
+
+        func run() throws {
+            do {
+                let request = try target.request()
+                let states = try PipelineRunner(request, logger: Logger(label: "sectorstats")).states()
+                let out = OutputStream.standardOutput()
+                out.write("ingest → normalize → aggregate → export   (\(request.outputDirectory))\n")
+                for (stage, state) in states {
+                    out.write("  \(stage.folderName.padding(toLength: 13, withPad: " ", startingAt: 0)) \(state)\n")
+                }
+                out.flush()
+            } catch { throw fail(error) }
+        }
+    }
+
+    /// `sectorstats status`: the last run.
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show the last run: when, outcome, rows per source, outputs.")
+
+        @OptionGroup var target: RunTarget
+
+        func run() throws {
+            do {
+                let dir = try target.outputDirectory()
+                let path = dir + "/" + PipelineRunner.statusFile
+                guard let data = FileManager.default.contents(atPath: path) else {
+                    throw SectorStatsError(.fileNotReadable, file: path, "no run recorded in \(dir) yet")
+                }
+                let s = try JSONDecoder().decode(RunStatus.self, from: data)
+                let out = OutputStream.standardOutput()
+                out.write("pipeline:  \(s.pipeline)\nstarted:   \(s.startedAt)\nfinished:  \(s.finishedAt)\noutcome:   \(s.outcome)\(s.message.map { " — \($0)" } ?? "")\n")
+                for (kind, acc) in [("registrations", s.registrations), ("funding", s.funding)] {
+                    if let a = acc { out.write("\(kind): \(a.rowsRead) read, \(a.accepted) accepted, \(a.quarantined) quarantined, \(a.duplicates) duplicates\n") }
+                }
+                for t in s.tables.keys.sorted() { out.write("  \(t): \(s.tables[t] ?? 0) rows\n") }
+                if let p = s.published { out.write("published: \(p)\n") }
+                out.flush()
+            } catch { throw fail(error) }
+        }
+    }
+
+    /// `sectorstats show TABLE`: a published table in the terminal.
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a published table or the quarantine, aligned (CJK-aware).")
+
+        @Argument(help: "registrations_by_year, growth_trends, funding_summary, relief_coverage, top_funders or quarantine.")
+        var table: String
+
+        @Option(name: .customLong("where"), help: "column=value (repeatable; all must hold).")
+        var conditions: [String] = []
+
+        @Option(help: "At most this many rows.")
+        var limit: Int = 50
+
+        @OptionGroup var target: RunTarget
+
+        func validate() throws {
+            for c in conditions where !c.contains("=") { throw ValidationError("--where takes column=value, got '\(c)'") }
+            guard limit >= 0 else { throw ValidationError("--limit must be 0 or more") }
+        }
+
+        func run() throws {
+            do {
+                let path = try TableView.path(of: table, in: try target.outputDirectory())
+                let conds = conditions.map { c -> (String, String) in
+                    let parts = c.split(separator: "=", maxSplits: 1).map(String.init)
+                    return (parts[0], parts.count > 1 ? parts[1] : "")
+                }
+                let (header, rows) = try TableView.rows(path: path, where: conds, limit: limit)
+                let out = OutputStream.standardOutput()
+                out.write(TerminalTable.render([header] + rows, maxCellWidth: 40))
+                out.flush()
+            } catch { throw fail(error) }
+        }
+    }
+
+    /// `sectorstats export TABLE --format csv|tsv|md`: a table for reports.
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Export a published table as CSV, TSV or Markdown for reports.",
+            discussion: "Text cells beginning with =, +, -, @, tab or CR are prefixed with ' (spreadsheet formula injection); numbers are untouched.")
+
+        @Argument(help: "A table name, as for show.")
+        var table: String
+
+        @Option(help: "csv, tsv or md.")
+        var format: String = "csv"
+
+        @Option(help: "Write to this file instead of stdout.")
+        var out: String?
+
+        @OptionGroup var target: RunTarget
+
+        func validate() throws {
+            guard TableView.Format(rawValue: format) != nil else { throw ValidationError("--format must be csv, tsv or md") }
+        }
+
+        func run() throws {
+            do {
+                let path = try TableView.path(of: table, in: try target.outputDirectory())
+                let (header, rows) = try TableView.rows(path: path, where: [], limit: nil)
+                let text = TableView.render(header: header, rows: rows, format: TableView.Format(rawValue: format) ?? .csv)
+                if let out {
+                    let f = try AtomicFile(path: out)
+                    try Array(text.utf8).withUnsafeBytes { try f.write($0) }
+                    try f.commit()
+                } else {
+                    let o = OutputStream.standardOutput()
+                    o.write(text)
+                    o.flush()
+                }
+            } catch { throw fail(error) }
+        }
+    }
+}
+
+/// Which pipeline/output folder a read-only command looks at.
+struct RunTarget: ParsableArguments {
+    @Option(help: "A pipeline file (default pipelines/default.yml when it exists).")
+    var pipeline: String?
+
+    @Option(help: "The output folder (default: the pipeline's).")
+    var out: String?
+
+    func definitionAndBase() throws -> (PipelineDefinition, String) {
+        let cwd = FileManager.default.currentDirectoryPath
+        let path = pipeline ?? "pipelines/default.yml"
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw SectorStatsError(.fileNotReadable, file: path, "no pipeline file: pass --pipeline FILE or --out DIR")
+        }
+        let abs = path.hasPrefix("/") ? path : cwd + "/" + path
+        return (try PipelineDefinition.load(path: path), URL(fileURLWithPath: abs).deletingLastPathComponent().path)
+    }
+
+    func outputDirectory() throws -> String {
+        let cwd = FileManager.default.currentDirectoryPath
+        if let out { return out.hasPrefix("/") ? out : cwd + "/" + out }
+        let (d, base) = try definitionAndBase()
+        if let o = d.output { return o.hasPrefix("/") ? o : base + "/" + o }
+        return cwd + "/outputs/" + d.name
+    }
+
+    func request() throws -> RunRequest {
+        let (d, base) = try definitionAndBase()
+        let cwd = FileManager.default.currentDirectoryPath
+        return RunRequest(pipeline: d, baseDirectory: base, outputDirectory: try outputDirectory(),
+                          asOf: d.asOf ?? CivilDateArgument.today(), threads: d.threads ?? 2,
+                          referenceDirectory: try ReferenceLocator.find(from: [base, cwd]))
+    }
+}
