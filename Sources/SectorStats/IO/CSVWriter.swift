@@ -70,6 +70,20 @@ public final class CSVWriter {
         text.withUTF8Buffer { buffer.append(contentsOf: $0) }
     }
 
+    /// Appends rows already encoded by another (in-memory) writer.
+    public func append(encoded bytes: ArraySlice<UInt8>, rows count: Int) throws {
+        buffer.append(contentsOf: bytes)
+        rows += count
+        if buffer.count >= flushAt { try flush() }
+    }
+
+    /// Forgets everything written so far (in-memory writers, reused per chunk).
+    public func reset() {
+        buffer.removeAll(keepingCapacity: true)
+        rows = 0
+        fieldsInRow = 0
+    }
+
     /// Ends the current row.
     public func endRow() throws {
         buffer.append(0x0A)

@@ -52,51 +52,124 @@ public struct ChunkedRead<State> {
 
 extension CSVReader {
     /// Reads `path` split into byte ranges that are parsed in parallel
-    /// (`DispatchQueue.concurrentPerform`), each chunk feeding its own `State`.
-    ///
-    /// Records and their line numbers are identical to a serial read:
-    /// 1. a parallel pass counts quotes and line breaks per nominal range;
-    /// 2. each boundary is moved forward to the first line break with even quote parity —
-    ///    exact for well-formed CSV even when quoted fields contain line breaks;
-    /// 3. chunks are parsed in parallel; chunk k reads past its end until a record boundary
-    ///    and reports the line where it stopped;
-    /// 4. chunk k+1 is kept only if chunk k stopped exactly on its first line (then the
-    ///    serial reader would be in the same state there: between records, at a line
-    ///    start). Otherwise (stray quotes broke the parity) the rest of the file is read
-    ///    serially from where chunk k stopped, into a fresh state.
-    /// gzip input and stdin cannot be split: they are read serially through the same code.
+    /// (`DispatchQueue.concurrentPerform`), each chunk feeding its own `State`; returns the
+    /// states in file order. See `readChunksInWaves` for how the result stays identical to
+    /// a serial read.
     public static func readChunks<State>(
         path: String, options: CSVReadOptions = CSVReadOptions(), chunks requested: Int,
         minChunkBytes: Int = 4 << 20,
         makeState: @Sendable (Int) -> State,
         visit: @Sendable (inout State, CSVRecord) throws -> Void
     ) throws -> ChunkedRead<State> {
+        var states: [State] = []
+        let info = try readChunksInWaves(path: path, options: options, chunks: requested, concurrency: max(requested, 1),
+                                         minChunkBytes: minChunkBytes, makeState: makeState, visit: visit) { states.append($0) }
+        return ChunkedRead(header: info.header, encoding: info.encoding, delimiter: info.delimiter, fileSize: info.fileSize,
+                           states: states, fellBack: info.fellBack)
+    }
+
+    /// Reads `path` as `chunks` byte ranges, `concurrency` at a time in parallel, handing
+    /// each chunk's state to `consume` in file order as soon as its wave is done — so memory
+    /// is bounded by one wave, not by the file. The records (and line numbers) the states
+    /// see are exactly those of a serial read:
+    /// 1. a parallel pass counts quotes and line breaks per nominal range;
+    /// 2. each boundary is moved forward to the first line break with even quote parity —
+    ///    exact for well-formed CSV even when quoted fields contain line breaks;
+    /// 3. chunk k reads past its end until a record boundary and reports the line where it
+    ///    stopped; chunk k+1 is kept only if it began exactly there (then a serial reader
+    ///    would be in the same state there: between records, at a line start);
+    /// 4. otherwise (stray quotes broke the parity) chunk k+1 is parsed again from where chunk
+    ///    k stopped, and the check goes on from there.
+    /// gzip input and stdin cannot be split: they are read serially through the same code.
+    @discardableResult
+    public static func readChunksInWaves<State>(
+        path: String, options: CSVReadOptions = CSVReadOptions(), chunks requested: Int, concurrency: Int,
+        minChunkBytes: Int = 4 << 20,
+        makeState: @Sendable (Int) -> State,
+        visit: @Sendable (inout State, CSVRecord) throws -> Void,
+        consume: (State) throws -> Void
+    ) throws -> ChunkedRead<Void> {
         let reader = try CSVReader(path: path, options: options)
         var resolved = options
         resolved.encoding = .fixed(reader.encoding)
         resolved.delimiter = reader.delimiter
-
-        func serial() throws -> ChunkedRead<State> {
+        func info(_ fellBack: Bool) -> ChunkedRead<Void> {
+            ChunkedRead(header: reader.header, encoding: reader.encoding, delimiter: reader.delimiter, fileSize: reader.fileSize,
+                        states: [], fellBack: fellBack)
+        }
+        func serial() throws -> ChunkedRead<Void> {
             var state = makeState(0)
             try reader.forEachRecord { try visit(&state, $0) }
-            return ChunkedRead(header: reader.header, encoding: reader.encoding, delimiter: reader.delimiter,
-                               fileSize: reader.fileSize, states: [state], fellBack: false)
+            try consume(state)
+            return info(false)
         }
-
         guard requested > 1, !reader.isGzip, path != "-", let fileSize = reader.fileSize else { return try serial() }
+        let starts = try planBoundaries(path: path, reader: reader, fileSize: fileSize, requested: requested, minChunkBytes: minChunkBytes)
+        let n = starts.count
+        if n == 1 { return try serial() }
+
+        let headerCount = reader.header.count
+        let encoding = reader.encoding
+        let delimiter = reader.delimiter
+        let name = reader.name
+        let chunkOptions = resolved
+        var fellBack = false
+        var next = 0
+        // Where chunk `next` must start: the planned boundary, or where the previous chunk
+        // really stopped when that differs.
+        var nextStart = starts[0]
+        while next < n {
+            let wave = Array(next..<min(next + max(concurrency, 1), n))
+            let firstStart = nextStart
+            let outcomes = ConcurrentSlots<Result<(State, CSVScanner.End), Error>>(count: wave.count)
+            DispatchQueue.concurrentPerform(iterations: wave.count) { w in
+                let k = wave[w]
+                outcomes.set(w, Result {
+                    var state = makeState(k)
+                    let start = w == 0 ? firstStart : starts[k]
+                    let scanner = try chunkScanner(path: path, name: name, from: start.offset, line: start.line,
+                                                   encoding: encoding, delimiter: delimiter, options: chunkOptions)
+                    scanner.expectedFields = headerCount
+                    scanner.stopLine = k + 1 < n ? starts[k + 1].line : nil
+                    let end = try scanner.scan { try visit(&state, $0) }
+                    return (state, end)
+                })
+            }
+            for w in 0..<wave.count {
+                let k = wave[w]
+                guard let (state, end) = try outcomes.take(w)?.get() else { throw SectorStatsError(.internalError, "missing chunk result") }
+                try consume(state)
+                next = k + 1
+                guard k + 1 < n else { break }
+                if end == .stopped(line: starts[k + 1].line) {
+                    nextStart = starts[k + 1]
+                    continue
+                }
+                // Chunk k ran past the planned boundary: the rest of this wave started in
+                // the wrong place. Start chunk k+1 where chunk k stopped.
+                guard case .stopped(let line) = end else { return info(true) }  // it read to the end of the file
+                let start = w == 0 ? firstStart : starts[k]
+                nextStart = (try rawOffset(ofLine: line, path: path, from: start.offset, line: start.line), line)
+                fellBack = true
+                break
+            }
+        }
+        return info(fellBack)
+    }
+
+    /// Chunk starts: the data start, then each nominal split moved to the first line start
+    /// with even quote parity.
+    private static func planBoundaries(path: String, reader: CSVReader, fileSize: Int64, requested: Int,
+                                       minChunkBytes: Int) throws -> [(offset: Int64, line: Int)] {
         let dataStart = try rawOffset(ofLine: reader.dataLine, path: path, from: 0, line: 1)
         let dataBytes = fileSize - dataStart
         let count = Int(min(Int64(requested), max(1, dataBytes / Int64(max(minChunkBytes, 1)))))
-        guard count > 1 else { return try serial() }
-
-        // 1. Quotes and line breaks per nominal range, in parallel.
+        guard count > 1 else { return [(dataStart, reader.dataLine)] }
         let nominal: [Int64] = (0..<count).map { dataStart + dataBytes * Int64($0) / Int64(count) } + [fileSize]
         let counts = ConcurrentSlots<Result<(quotes: Int, lines: Int), Error>>(count: count)
         DispatchQueue.concurrentPerform(iterations: count) { i in
             counts.set(i, Result { try countQuotesAndLines(path: path, range: nominal[i]..<nominal[i + 1], fileSize: fileSize) })
         }
-
-        // 2. Boundaries at line starts with even quote parity.
         var starts: [(offset: Int64, line: Int)] = [(dataStart, reader.dataLine)]
         var quotesBefore = 0
         var linesBefore = reader.dataLine
@@ -109,50 +182,7 @@ extension CSVReader {
             quotesBefore += c.quotes
             linesBefore += c.lines
         }
-        let n = starts.count
-        if n == 1 { return try serial() }
-        let chunkStarts = starts
-        let chunkOptions = resolved
-
-        // 3. Parse the chunks in parallel.
-        let headerCount = reader.header.count
-        let encoding = reader.encoding
-        let delimiter = reader.delimiter
-        let name = reader.name
-        let outcomes = ConcurrentSlots<Result<(State, CSVScanner.End), Error>>(count: n)
-        DispatchQueue.concurrentPerform(iterations: n) { k in
-            outcomes.set(k, Result {
-                var state = makeState(k)
-                let scanner = try chunkScanner(path: path, name: name, from: chunkStarts[k].offset, line: chunkStarts[k].line,
-                                               encoding: encoding, delimiter: delimiter, options: chunkOptions)
-                scanner.expectedFields = headerCount
-                scanner.stopLine = k + 1 < n ? chunkStarts[k + 1].line : nil
-                let end = try scanner.scan { try visit(&state, $0) }
-                return (state, end)
-            })
-        }
-
-        // 4. Keep chunks while each one ended exactly where the next began.
-        var states: [State] = []
-        for k in 0..<n {
-            guard let (state, end) = try outcomes.take(k)?.get() else { throw SectorStatsError(.internalError, "missing chunk result") }
-            states.append(state)
-            if k + 1 == n { break }
-            if end == .stopped(line: starts[k + 1].line) { continue }
-            // Fall back: read the rest serially from where chunk k stopped.
-            guard case .stopped(let line) = end else {
-                return ChunkedRead(header: reader.header, encoding: encoding, delimiter: delimiter, fileSize: reader.fileSize, states: states, fellBack: true)
-            }
-            let offset = try rawOffset(ofLine: line, path: path, from: starts[k].offset, line: starts[k].line)
-            var rest = makeState(k + 1)
-            let scanner = try chunkScanner(path: path, name: name, from: offset, line: line,
-                                           encoding: encoding, delimiter: delimiter, options: resolved)
-            scanner.expectedFields = headerCount
-            _ = try scanner.scan { try visit(&rest, $0) }
-            states.append(rest)
-            return ChunkedRead(header: reader.header, encoding: encoding, delimiter: delimiter, fileSize: reader.fileSize, states: states, fellBack: true)
-        }
-        return ChunkedRead(header: reader.header, encoding: encoding, delimiter: delimiter, fileSize: reader.fileSize, states: states, fellBack: false)
+        return starts
     }
 
     private static func chunkScanner(path: String, name: String, from offset: Int64, line: Int, encoding: TextEncoding,

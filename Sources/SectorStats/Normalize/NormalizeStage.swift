@@ -46,6 +46,60 @@ public struct RowAccounting: Sendable, Codable, Equatable {
     }
 }
 
+/// What one chunk of one file gave: accepted values with their warnings, in order, and
+/// the quarantined rows.
+struct ChunkOutcome<Value> {
+    var accepted: [Value] = []
+    var warnings: [[NormalizeWarning]] = []
+    var quarantine: [QuarantineEntry] = []
+    var rowsRead = 0
+
+    mutating func add(_ outcome: NormalizeOutcome<Value>) {
+        rowsRead += 1
+        switch outcome {
+        case .accepted(let v, let w):
+            accepted.append(v)
+            warnings.append(w)
+        case .quarantined(let q):
+            quarantine.append(q)
+        }
+    }
+}
+
+/// A funding chunk: rows already encoded as CSV (in parallel), with their record_ids so
+/// that duplicates can be settled in file order.
+struct EncodedFunding {
+    var outcome = ChunkOutcome<Never>()
+    let writer = CSVWriter()
+    var ids: [String] = []
+    var rowStarts: [Int] = [0]
+
+    mutating func add(_ o: NormalizeOutcome<FundingRecord>) {
+        outcome.rowsRead += 1
+        switch o {
+        case .accepted(let f, let w):
+            // Encoding into an in-memory writer cannot fail.
+            try? NormalizedTables.encode(f, to: writer)
+            ids.append(f.recordID)
+            outcome.warnings.append(w)
+            rowStarts.append(writer.bytes.count)
+        case .quarantined(let q):
+            outcome.quarantine.append(q)
+        }
+    }
+}
+
+extension RowAccounting {
+    /// Counts a chunk's rows read and quarantined (accepted and duplicates are settled by
+    /// the caller, in file order).
+    mutating func take<V>(_ chunk: ChunkOutcome<V>, into quarantine: inout [QuarantineEntry]) {
+        rowsRead += chunk.rowsRead
+        quarantined += chunk.quarantine.count
+        for q in chunk.quarantine { quarantinedByReason[q.reason.rawValue, default: 0] += 1 }
+        quarantine += chunk.quarantine
+    }
+}
+
 /// What the normalize stage did: per file and per source, warnings, tables written.
 public struct NormalizeResult: Sendable, Codable, Equatable {
     public var registrationFiles: [RowAccounting] = []
@@ -70,8 +124,12 @@ public enum NormalizeStage {
     public static let quarantineFile = "quarantine.csv.gz"
     public static let quarantineColumns = ["source", "line", "field", "reason", "detail", "raw"]
 
+    /// Chunks of this size (at least) are normalized in parallel, `threads` at a time.
+    public static let defaultChunkBytes = 8 << 20
+
     public static func run(registrations: [InputFile], funding: [InputFile], regions: RegionTable, asOf: CivilDate,
-                           folder: String, gzipLevel: Int = 6) throws -> NormalizeResult {
+                           folder: String, gzipLevel: Int = 6, threads: Int = 1,
+                           chunkBytes: Int = NormalizeStage.defaultChunkBytes) throws -> NormalizeResult {
         var result = NormalizeResult(registrations: RowAccounting(file: "registrations", path: "", encoding: ""),
                                      funding: RowAccounting(file: "funding", path: "", encoding: ""))
         var quarantine: [QuarantineEntry] = []
@@ -89,33 +147,33 @@ public enum NormalizeStage {
                 header: reader.header, source: reader.name, asOf: asOf, regions: regions,
                 aliases: try aliases(input.aliases, RegistrationField.self, file: reader.name))
             acc.unknownColumns = normalizer.unknownColumns
-            try reader.forEachRecord { record in
-                acc.rowsRead += 1
-                switch normalizer.normalize(record) {
-                case .quarantined(let q):
-                    acc.quarantined += 1
-                    acc.quarantinedByReason[q.reason.rawValue, default: 0] += 1
-                    quarantine.append(q)
-                case .accepted(let org, let warnings):
-                    if let earlier = index[org.uscc] {
-                        superseded[earlier] = true
-                        let earlierFile = orgFile[earlier]
-                        if earlierFile == fileIndex {
-                            acc.accepted -= 1
-                            acc.duplicates += 1
-                        } else {
-                            result.registrationFiles[earlierFile].accepted -= 1
-                            result.registrationFiles[earlierFile].duplicates += 1
+            try CSVReader.readChunksInWaves(
+                path: input.path, options: input.read, chunks: chunkCount(reader, chunkBytes), concurrency: threads,
+                minChunkBytes: chunkBytes,
+                makeState: { _ in ChunkOutcome<Organization>() },
+                visit: { state, record in state.add(normalizer.normalize(record)) },
+                consume: { chunk in
+                    acc.take(chunk, into: &quarantine)
+                    for (org, warnings) in zip(chunk.accepted, chunk.warnings) {
+                        if let earlier = index[org.uscc] {
+                            superseded[earlier] = true
+                            let earlierFile = orgFile[earlier]
+                            if earlierFile == fileIndex {
+                                acc.accepted -= 1
+                                acc.duplicates += 1
+                            } else {
+                                result.registrationFiles[earlierFile].accepted -= 1
+                                result.registrationFiles[earlierFile].duplicates += 1
+                            }
                         }
+                        index[org.uscc] = orgs.count
+                        orgs.append(org)
+                        orgFile.append(fileIndex)
+                        superseded.append(false)
+                        orgWarnings.append(warnings)
+                        acc.accepted += 1
                     }
-                    index[org.uscc] = orgs.count
-                    orgs.append(org)
-                    orgFile.append(fileIndex)
-                    superseded.append(false)
-                    orgWarnings.append(warnings)
-                    acc.accepted += 1
-                }
-            }
+                })
             result.registrationFiles.append(acc)
         }
         let orgWriter = try CSVWriter(path: folder + "/" + NormalizedTables.organizationsFile)
@@ -126,8 +184,10 @@ public enum NormalizeStage {
             try NormalizedTables.encode(org, to: orgWriter)
             result.organizationsWritten += 1
         }
+        orgs = []
 
-        // Funding: streamed; the first record_id wins.
+        // Funding: chunks are normalized and encoded in parallel; duplicates are settled in
+        // file order as the chunks are consumed (the first record_id wins).
         let fundingWriter = try CSVWriter(path: folder + "/" + NormalizedTables.fundingFile)
         try fundingWriter.writeRow(NormalizedTables.fundingColumns)
         var seen = Set<String>()
@@ -138,24 +198,25 @@ public enum NormalizeStage {
                 header: reader.header, source: reader.name, asOf: asOf, regions: regions,
                 aliases: try aliases(input.aliases, FundingField.self, file: reader.name))
             acc.unknownColumns = normalizer.unknownColumns
-            try reader.forEachRecord { record in
-                acc.rowsRead += 1
-                switch normalizer.normalize(record) {
-                case .quarantined(let q):
-                    acc.quarantined += 1
-                    acc.quarantinedByReason[q.reason.rawValue, default: 0] += 1
-                    quarantine.append(q)
-                case .accepted(let f, let warnings):
-                    guard seen.insert(f.recordID).inserted else {
-                        acc.duplicates += 1
-                        return
+            try CSVReader.readChunksInWaves(
+                path: input.path, options: input.read, chunks: chunkCount(reader, chunkBytes), concurrency: threads,
+                minChunkBytes: chunkBytes,
+                makeState: { _ in EncodedFunding() },
+                visit: { state, record in state.add(normalizer.normalize(record)) },
+                consume: { chunk in
+                    acc.take(chunk.outcome, into: &quarantine)
+                    let bytes = chunk.writer.bytes
+                    for i in chunk.ids.indices {
+                        guard seen.insert(chunk.ids[i]).inserted else {
+                            acc.duplicates += 1
+                            continue
+                        }
+                        for w in chunk.outcome.warnings[i] { result.warnings[w.rawValue, default: 0] += 1 }
+                        try fundingWriter.append(encoded: bytes[chunk.rowStarts[i]..<chunk.rowStarts[i + 1]], rows: 1)
+                        acc.accepted += 1
+                        result.fundingWritten += 1
                     }
-                    for w in warnings { result.warnings[w.rawValue, default: 0] += 1 }
-                    try NormalizedTables.encode(f, to: fundingWriter)
-                    acc.accepted += 1
-                    result.fundingWritten += 1
-                }
-            }
+                })
             result.fundingFiles.append(acc)
         }
 
@@ -188,6 +249,11 @@ public enum NormalizeStage {
         try fundingWriter.commit()
         try qWriter.commit()
         return result
+    }
+
+    private static func chunkCount(_ reader: CSVReader, _ chunkBytes: Int) -> Int {
+        guard let size = reader.fileSize, !reader.isGzip else { return 1 }
+        return Int(max(1, size / Int64(max(chunkBytes, 1))))
     }
 
     static func aliases<Field: HeaderField>(_ raw: [String: String], _: Field.Type, file: String) throws -> [String: Field] {

@@ -287,7 +287,8 @@ public final class PipelineRunner {
             let inv = try JSON.read(Inventory.self, from: try input(.ingest, "inventory.json"))
             let regions = try RegionTable(folder: URL(fileURLWithPath: request.referenceDirectory))
             let result = try NormalizeStage.run(registrations: inv.registrations.map(\.inputFile), funding: inv.funding.map(\.inputFile),
-                                                regions: regions, asOf: request.asOf, folder: tmp, gzipLevel: request.pipeline.gzipLevel)
+                                                regions: regions, asOf: request.asOf, folder: tmp, gzipLevel: request.pipeline.gzipLevel,
+                                                threads: request.threads)
             try JSON.write(result, to: tmp + "/normalize.json")
             for f in result.registrationFiles + result.fundingFiles where !f.unknownColumns.isEmpty {
                 log.notice("unknown columns ignored", metadata: ["file": "\(f.file)", "columns": "\(f.unknownColumns.joined(separator: ", "))"])

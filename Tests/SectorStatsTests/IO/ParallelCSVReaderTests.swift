@@ -132,4 +132,22 @@ final class ParallelCSVReaderTests: XCTestCase {
         let b = try CSVReader.countQuotesAndLines(path: path, range: 3..<11, fileSize: 11)
         XCTAssertEqual(a.lines + b.lines, 3)
     }
+
+    func testReadChunksInWaves_whenManyChunksFewWorkers_consumesInFileOrderAndEqualsSerial() throws {
+        let dir = try Workdir()
+        for (name, malformed) in [("wf.csv", false), ("mf.csv", true)] {
+            let path = try dir.file(name, generate(records: 2000, seed: 5, malformed: malformed))
+            let serial = try readAll(path).records
+            for (chunks, workers) in [(17, 2), (40, 3), (9, 1)] {
+                var got: [ReadRecord] = []
+                var consumed: [Int] = []
+                try CSVReader.readChunksInWaves(path: path, options: CSVReadOptions(blockSize: 128), chunks: chunks, concurrency: workers,
+                                                minChunkBytes: 1, makeState: { k in (k, [ReadRecord]()) },
+                                                visit: { state, record in state.1.append(ReadRecord(record)) },
+                                                consume: { state in consumed.append(state.0); got += state.1 })
+                assertSameRecords(got, serial, "\(name) chunks \(chunks) workers \(workers)")
+                XCTAssertEqual(consumed, consumed.sorted(), "states are consumed in file order")
+            }
+        }
+    }
 }

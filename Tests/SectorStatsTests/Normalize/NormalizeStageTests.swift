@@ -182,4 +182,30 @@ final class NormalizeStageTests: XCTestCase {
         for f in funding { try NormalizedTables.encode(f, to: w2) }
         XCTAssertEqual(String(decoding: w2.bytes, as: UTF8.self), try text(dir.path + "/out-utf8/funding.csv"))
     }
+
+    func testRun_whenChunkedAndParallel_givesTheSameTablesAsSerial() throws {
+        // Duplicates and quarantine must be settled in file order whatever the chunking.
+        let dir = try Workdir()
+        let reg = InputFile(path: Fixtures.path("normalize/registrations_every_defect_utf8.csv"))
+        let fund = InputFile(path: Fixtures.path("normalize/funding_every_defect_utf8.csv"))
+        var outputs: [[String]] = []
+        var results: [NormalizeResult] = []
+        for (threads, chunkBytes) in [(1, 1 << 30), (2, 64), (3, 200)] {
+            let out = dir.path + "/t\(threads)-\(chunkBytes)"
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            results.append(try NormalizeStage.run(registrations: [reg, reg], funding: [fund, fund], regions: try regions(), asOf: asOf,
+                                                  folder: out, threads: threads, chunkBytes: chunkBytes))
+            outputs.append(try ["organizations.csv", "funding.csv"].map { try text(out + "/" + $0) }
+                           + [readAll(out + "/quarantine.csv.gz").records.map(\.description).joined(separator: "\n")])
+        }
+        XCTAssertEqual(outputs[1], outputs[0])
+        XCTAssertEqual(outputs[2], outputs[0])
+        XCTAssertEqual(results[1], results[0])
+        // The same files twice: the second copy of each organization supersedes the first
+        // (8 + 1 duplicates in file 1), funding rows of the second file are all duplicates.
+        XCTAssertEqual(results[0].registrationFiles.map(\.duplicates), [9, 1])
+        XCTAssertEqual(results[0].fundingFiles.map(\.duplicates), [1, 6])
+        XCTAssertEqual(results[0].organizationsWritten, 8)
+        XCTAssertEqual(results[0].fundingWritten, 5)
+    }
 }
