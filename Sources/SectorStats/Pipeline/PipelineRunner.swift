@@ -299,14 +299,6 @@ public final class PipelineRunner {
                 "quarantined": "\(result.registrations.quarantined + result.funding.quarantined)",
                 "duplicates": "\(result.registrations.duplicates + result.funding.duplicates)",
             ])
-            if let max = request.pipeline.maxQuarantinePct {
-                let read = result.registrations.rowsRead + result.funding.rowsRead
-                let q = result.registrations.quarantined + result.funding.quarantined
-                if read > 0 && Double(q) * 100 / Double(read) > max {
-                    throw SectorStatsError(.inputRefused, field: "max_quarantine_pct",
-                                           String(format: "%.2f%% of rows were quarantined (%d of %d), above the limit of %.2f%%; nothing was published", Double(q) * 100 / Double(read), q, read, max))
-                }
-            }
             return [NormalizedTables.organizationsFile, NormalizedTables.fundingFile, NormalizeStage.quarantineFile, "normalize.json"]
 
         case .aggregate:
@@ -342,6 +334,16 @@ public final class PipelineRunner {
         let inv = try JSON.read(Inventory.self, from: try input(.ingest, "inventory.json"))
         let normalize = try JSON.read(NormalizeResult.self, from: try input(.normalize, "normalize.json"))
         let aggregate = try JSON.read(AggregateSummary.self, from: try input(.aggregate, "aggregate.json"))
+        // Checked here, before publishing, so that it holds even when normalize was fresh.
+        if let max = request.pipeline.maxQuarantinePct {
+            let read = normalize.registrations.rowsRead + normalize.funding.rowsRead
+            let q = normalize.registrations.quarantined + normalize.funding.quarantined
+            if read > 0 && Double(q) * 100 / Double(read) > max {
+                throw SectorStatsError(.inputRefused, field: "max_quarantine_pct",
+                                       String(format: "%.2f%% of rows were quarantined (%d of %d), above the limit of %.2f%%; nothing was published",
+                                              Double(q) * 100 / Double(read), q, read, max))
+            }
+        }
         let runs = request.outputDirectory + "/runs"
         try FileManager.default.createDirectory(atPath: runs, withIntermediateDirectories: true)
         let id = PipelineRunner.runID()
