@@ -403,5 +403,6 @@ final class CSVScanner {
         }
         let n = try source.read(into: UnsafeMutableRawBufferPointer(start: buffer + filled, count: capacity - filled))
         if n == 0 { eof = true } else { filled += n }
+        Progress.shared.addBytes(n)
     }
 }

@@ -154,6 +154,7 @@ public enum NormalizeStage {
                 visit: { state, record in state.add(normalizer.normalize(record)) },
                 consume: { chunk in
                     acc.take(chunk, into: &quarantine)
+                    Progress.shared.addRows(chunk.rowsRead)
                     for (org, warnings) in zip(chunk.accepted, chunk.warnings) {
                         if let earlier = index[org.uscc] {
                             superseded[earlier] = true
@@ -205,6 +206,7 @@ public enum NormalizeStage {
                 visit: { state, record in state.add(normalizer.normalize(record)) },
                 consume: { chunk in
                     acc.take(chunk.outcome, into: &quarantine)
+                    Progress.shared.addRows(chunk.outcome.rowsRead)
                     let bytes = chunk.writer.bytes
                     for i in chunk.ids.indices {
                         guard seen.insert(chunk.ids[i]).inserted else {

@@ -285,6 +285,8 @@ public final class PipelineRunner {
 
         case .normalize:
             let inv = try JSON.read(Inventory.self, from: try input(.ingest, "inventory.json"))
+            Progress.shared.begin("normalize", total: Int((inv.registrations + inv.funding).reduce(Int64(0)) { $0 + $1.bytes }))
+            defer { Progress.shared.end() }
             let regions = try RegionTable(folder: URL(fileURLWithPath: request.referenceDirectory))
             let result = try NormalizeStage.run(registrations: inv.registrations.map(\.inputFile), funding: inv.funding.map(\.inputFile),
                                                 regions: regions, asOf: request.asOf, folder: tmp, gzipLevel: request.pipeline.gzipLevel,
