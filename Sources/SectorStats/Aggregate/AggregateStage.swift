@@ -187,7 +187,8 @@ public enum AggregateStage {
                 rows[.reliefCoverage] = try relief.rows(active: active, provinces: provinces, regions: regions)
                 if relief.inactiveRecipientRows > 0 {
                     warnings.append(.init(code: "relief_recipient_inactive", count: relief.inactiveRecipientRows,
-                                          message: "relief rows whose recipient was not active at the end of the row's year: not in relief_coverage"))
+                                          message: "relief rows whose recipient was not active at the end of the row's year: "
+                                              + "not in relief_coverage"))
                 }
                 if relief.unmatchedRows > 0 {
                     warnings.append(.init(code: "relief_recipient_unmatched", count: relief.unmatchedRows,

@@ -71,7 +71,8 @@ struct FundingFacts {
     }
 
     @inline(__always)
-    private static func optionalAmount(_ r: CSVRecord, _ i: Int, _ column: String, _ table: String) throws(SectorStatsError) -> Int64? {
+    private static func optionalAmount(_ r: CSVRecord, _ i: Int, _ column: String, _ table: String)
+        throws(SectorStatsError) -> Int64? {
         if r[i].isEmpty { return nil }
         guard let value = NormalizedTables.integer(r[i]), value >= 0 else { throw NormalizedTables.corrupt(table, r, column) }
         return value

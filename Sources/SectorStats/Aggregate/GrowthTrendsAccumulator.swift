@@ -34,7 +34,8 @@ struct GrowthTrendsAccumulator: Sendable {
     /// The running sums: active at each year's end, per province and nationally.
     func activeCounts() -> ActiveCounts {
         guard let years = changes.years, years.lowerBound <= asOfYear else {
-            return ActiveCounts(firstYear: asOfYear + 1, asOfYear: asOfYear, national: [], byProvince: Array(repeating: [], count: provinceCount))
+            return ActiveCounts(firstYear: asOfYear + 1, asOfYear: asOfYear, national: [],
+                                byProvince: Array(repeating: [], count: provinceCount))
         }
         var byProvince = [[Int]](repeating: [], count: provinceCount)
         var national: [Int] = []

@@ -80,7 +80,8 @@ struct OrganizationIndex: Sendable {
 
     static func entry(_ o: Organization) -> Entry {
         Entry(uscc: o.uscc, type: o.type, registeredOn: o.registeredOn, deregisteredOn: o.deregisteredOn,
-              provinceCode: Int32(truncatingIfNeeded: o.provinceCode), countyCode: o.countyCode.map { Int32(truncatingIfNeeded: $0) } ?? -1)
+              provinceCode: Int32(truncatingIfNeeded: o.provinceCode),
+              countyCode: o.countyCode.map { Int32(truncatingIfNeeded: $0) } ?? -1)
     }
 
     @inline(__always)
