@@ -132,7 +132,7 @@ public enum AggregateStage {
         DispatchQueue.concurrentPerform(iterations: parts) { k in
             var partial = RegistryPartial(provinceCount: provinceCount, asOfYear: asOfYear)
             for id in index.count * k / parts..<index.count * (k + 1) / parts {
-                partial.add(index.entries[id], provinceSlot: Int(index.provinceSlots[id]))
+                partial.add(index.entries[id])
             }
             slots.set(k, partial)
         }

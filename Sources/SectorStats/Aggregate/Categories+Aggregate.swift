@@ -24,8 +24,8 @@ extension Purpose {
     }
 
     static let byOrdinal = allCases
-    /// The labels' UTF-8 bytes, by ordinal, for matching a persisted field without a String.
-    static let labelBytes: [[UInt8]] = allCases.map { Array($0.rawValue.utf8) }
+    /// Matches a persisted field (the label) without a String; gives the ordinal.
+    static let matcher = LabelMatcher(allCases.map(\.rawValue))
     /// Output order: by the label's UTF-8 bytes.
     static let outputOrder: [Purpose] = allCases.sorted { $0.rawValue.utf8.lexicographicallyPrecedes($1.rawValue.utf8) }
 }
@@ -46,7 +46,8 @@ extension SourceType {
     }
 
     static let byOrdinal = allCases
-    static let keyBytes: [[UInt8]] = allCases.map { Array($0.rawValue.utf8) }
+    /// Matches a persisted field (the key) without a String; gives the ordinal.
+    static let matcher = LabelMatcher(allCases.map(\.rawValue))
     /// Output order: by the key's UTF-8 bytes.
     static let outputOrder: [SourceType] = allCases.sorted { $0.rawValue.utf8.lexicographicallyPrecedes($1.rawValue.utf8) }
 }
@@ -64,16 +65,8 @@ extension OrgType {
     }
 
     static let byOrdinal = allCases
-    static let keyBytes: [[UInt8]] = allCases.map { Array($0.rawValue.utf8) }
+    /// Matches a persisted field (the key) without a String; gives the ordinal.
+    static let matcher = LabelMatcher(allCases.map(\.rawValue))
     /// Output order: by the key's UTF-8 bytes (association, foundation, other, social_service).
     static let outputOrder: [OrgType] = allCases.sorted { $0.rawValue.utf8.lexicographicallyPrecedes($1.rawValue.utf8) }
-}
-
-/// The ordinal of the table entry equal to `field`, or nil.
-@inline(__always)
-func ordinal(of field: UnsafeBufferPointer<UInt8>, in table: [[UInt8]]) -> Int? {
-    for (i, candidate) in table.enumerated() where candidate.count == field.count {
-        if candidate.withUnsafeBufferPointer({ c in (0..<c.count).allSatisfy { c[$0] == field[$0] } }) { return i }
-    }
-    return nil
 }

@@ -51,14 +51,14 @@ struct FundingFacts {
         guard r.issue == nil, r.count == NormalizedTables.fundingColumns.count else {
             throw NormalizedTables.corrupt(table, r, "record")
         }
-        guard let source = ordinal(of: r[3], in: SourceType.keyBytes).map({ SourceType.byOrdinal[$0] }) else {
+        guard let source = SourceType.matcher.match(r[3]).map({ SourceType.byOrdinal[$0] }) else {
             throw NormalizedTables.corrupt(table, r, "source_type")
         }
         guard let amount = NormalizedTables.integer(r[6]), amount >= 0 else { throw NormalizedTables.corrupt(table, r, "amount_fen") }
         let cash = try optionalAmount(r, 7, "cash_fen", table)
         let inKind = try optionalAmount(r, 8, "in_kind_fen", table)
         guard let received = NormalizedTables.isoDate(r[9]) else { throw NormalizedTables.corrupt(table, r, "received_on") }
-        guard let purpose = ordinal(of: r[10], in: Purpose.labelBytes).map({ Purpose.byOrdinal[$0] }) else {
+        guard let purpose = Purpose.matcher.match(r[10]).map({ Purpose.byOrdinal[$0] }) else {
             throw NormalizedTables.corrupt(table, r, "purpose")
         }
         guard let beneficiaries = NormalizedTables.integer(r[12]), beneficiaries >= 0 else {

@@ -16,9 +16,10 @@ struct GrowthTrendsAccumulator: Sendable {
         changes = YearTable(stride: max(1, provinceCount), zero: 0)
     }
 
-    mutating func add(_ org: OrganizationIndex.Entry, provinceSlot slot: Int) {
+    mutating func add(_ org: OrganizationIndex.Entry) {
         let registered = org.registeredOn.year
         guard !org.isAfterAsOf, registered <= asOfYear else { return }
+        let slot = Int(org.provinceSlot)
         changes.cells[changes.base(of: registered) + slot] += 1
         if let deregistered = org.deregisteredOn?.year {
             let leaves = max(registered, deregistered)

@@ -24,6 +24,9 @@ struct OrganizationIndex: Sendable {
         var countyCode: Int32
         /// Registered after the as-of date: in no table, never active.
         var isAfterAsOf = false
+        /// Its province's index in ``OrganizationIndex/provinceCodes`` (set by the index; kept
+        /// here so that a funding row's look-up touches one entry).
+        var provinceSlot: UInt16 = 0
 
         /// DATA.md §4, as ``Organization/isActive(atEndOf:)``.
         @inline(__always)
@@ -35,11 +38,9 @@ struct OrganizationIndex: Sendable {
     }
 
     private(set) var entries: [Entry] = []
-    /// Per entry: its province's index in `provinceCodes`.
-    private(set) var provinceSlots: [UInt16] = []
     /// The distinct province codes, ascending: the per-province rows in output order.
     let provinceCodes: [Int]
-    private var ids: [USCC: Int32] = [:]
+    private var ids: USCCTable
     private(set) var duplicates = 0
     /// Organizations registered after the as-of date.
     private(set) var registeredAfterAsOf = 0
@@ -49,18 +50,17 @@ struct OrganizationIndex: Sendable {
     init(_ list: [Entry], asOf: CivilDate) {
         precondition(list.count < Int(Int32.max), "more organizations than 32-bit ids")
         entries.reserveCapacity(list.count)
-        ids.reserveCapacity(list.count)
+        ids = USCCTable(capacity: list.count)
         for var entry in list {
             entry.isAfterAsOf = entry.registeredOn > asOf
             if let d = entry.deregisteredOn, d > asOf {
                 entry.deregisteredOn = nil
                 deregisteredAfterAsOf += 1
             }
-            if let id = ids[entry.uscc] {
+            if let id = ids.insert(entry.uscc, id: Int32(entries.count)) {
                 entries[Int(id)] = entry
                 duplicates += 1
             } else {
-                ids[entry.uscc] = Int32(entries.count)
                 entries.append(entry)
             }
         }
@@ -69,7 +69,7 @@ struct OrganizationIndex: Sendable {
         precondition(codes.count <= Int(UInt16.max), "more provinces than 16-bit slots")
         let slotOf = Dictionary(uniqueKeysWithValues: codes.enumerated().map { ($1, UInt16($0)) })
         provinceCodes = codes
-        provinceSlots = entries.map { slotOf[Int($0.provinceCode)]! }
+        for i in entries.indices { entries[i].provinceSlot = slotOf[Int(entries[i].provinceCode)]! }
     }
 
     init(organizations: [Organization], asOf: CivilDate) {
@@ -85,7 +85,7 @@ struct OrganizationIndex: Sendable {
     }
 
     @inline(__always)
-    func id(of uscc: USCC) -> Int32? { ids[uscc] }
+    func id(of uscc: USCC) -> Int32? { ids.id(high: uscc.high, low: uscc.low) }
 
     /// The organization whose USCC is `code` (a normalized recipient_uscc: upper-case, no
     /// blanks), without allocating. Anything that is not 18 characters of the USCC alphabet
@@ -100,7 +100,7 @@ struct OrganizationIndex: Sendable {
             guard index >= 0 else { return nil }
             if i < 9 { high = high * 31 + UInt64(index) } else { low = low * 31 + UInt64(index) }
         }
-        return ids[USCC(high: high, low: low)]
+        return ids.id(high: high, low: low)
     }
 
     /// String convenience for `id(recipient:)`.
@@ -119,7 +119,7 @@ struct OrganizationIndex: Sendable {
             throw NormalizedTables.corrupt(table, r, "record")
         }
         guard let uscc = try? USCC.parse(r[0]) else { throw NormalizedTables.corrupt(table, r, "uscc") }
-        guard let type = ordinal(of: r[2], in: OrgType.keyBytes).map({ OrgType.byOrdinal[$0] }) else {
+        guard let type = OrgType.matcher.match(r[2]).map({ OrgType.byOrdinal[$0] }) else {
             throw NormalizedTables.corrupt(table, r, "org_type")
         }
         guard let registered = NormalizedTables.isoDate(r[4]) else { throw NormalizedTables.corrupt(table, r, "registered_on") }

@@ -9,9 +9,9 @@ struct RegistryPartial: Sendable {
         growth = GrowthTrendsAccumulator(provinceCount: provinceCount, asOfYear: asOfYear)
     }
 
-    mutating func add(_ org: OrganizationIndex.Entry, provinceSlot: Int) {
-        registrations.add(org, provinceSlot: provinceSlot)
-        growth.add(org, provinceSlot: provinceSlot)
+    mutating func add(_ org: OrganizationIndex.Entry) {
+        registrations.add(org)
+        growth.add(org)
     }
 
     mutating func merge(_ other: RegistryPartial) {

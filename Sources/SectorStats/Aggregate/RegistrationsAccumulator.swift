@@ -30,10 +30,10 @@ struct RegistrationsAccumulator: Sendable {
 
     /// Organizations registered after the as-of date count nowhere; events after the
     /// as-of year touch no output year.
-    mutating func add(_ org: OrganizationIndex.Entry, provinceSlot slot: Int) {
+    mutating func add(_ org: OrganizationIndex.Entry) {
         let registered = org.registeredOn.year
         guard !org.isAfterAsOf, registered <= asOfYear else { return }
-        let i = cell(slot, org.type)
+        let i = cell(Int(org.provinceSlot), org.type)
         var base = table.base(of: registered)
         table.cells[base + i].new += 1
         table.cells[base + i].activeChange += 1

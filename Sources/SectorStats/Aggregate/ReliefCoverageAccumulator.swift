@@ -45,12 +45,13 @@ struct ReliefCoverageAccumulator: Sendable {
             unmatchedRows += 1
             return
         }
-        guard index.entries[id].isActive(atEndOf: year) else {
+        let recipient = index.entries[id]
+        guard recipient.isActive(atEndOf: year) else {
             inactiveRecipientRows += 1
             return
         }
         recipients.cells[recipients.base(of: year) + id >> 6] |= 1 << UInt64(id & 63)
-        let i = sums.base(of: year) + Int(index.provinceSlots[id])
+        let i = sums.base(of: year) + Int(recipient.provinceSlot)
         try FixedPoint.add(&sums.cells[i].fen, f.amountFen, "relief_yuan of \(year)")
         try FixedPoint.add(&sums.cells[i].beneficiaries, f.beneficiaries, "beneficiaries of \(year) (as a count)")
     }
@@ -87,9 +88,10 @@ struct ReliefCoverageAccumulator: Sendable {
                     while bits != 0 {
                         let id = word << 6 + bits.trailingZeroBitCount
                         bits &= bits - 1
-                        let slot = Int(index.provinceSlots[id])
+                        let organization = index.entries[id]
+                        let slot = Int(organization.provinceSlot)
                         reliefOrgs[slot] += 1
-                        let county = index.entries[id].countyCode
+                        let county = organization.countyCode
                         if county >= 0 {
                             counties[slot].insert(county)
                             nationalCounties.insert(county)

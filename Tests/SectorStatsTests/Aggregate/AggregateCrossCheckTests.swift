@@ -171,7 +171,7 @@ extension RegistryPartial {
     /// One pass over the whole index (for tests).
     static func all(_ index: OrganizationIndex, asOfYear: Int) -> RegistryPartial {
         var p = RegistryPartial(provinceCount: index.provinceCodes.count, asOfYear: asOfYear)
-        for id in 0..<index.count { p.add(index.entries[id], provinceSlot: Int(index.provinceSlots[id])) }
+        for id in 0..<index.count { p.add(index.entries[id]) }
         return p
     }
 }
