@@ -1,0 +1,144 @@
+/// The registry as the aggregate stage needs it, built once and then shared read-only by
+/// every worker: per organization only its USCC, type, registration and deregistration
+/// dates, province and county (about 40 bytes, against kilobytes for a full
+/// ``Organization``), plus USCC → dense organization id for joining funding rows.
+///
+/// Duplicate USCCs (the normalize stage already removed them, so this is defensive): the
+/// last one in input order wins, as in DATA.md §4, and keeps the id of the first; they are
+/// counted in `duplicates`.
+///
+/// Dates after the run's as-of date (the normalize stage quarantines them; records given in
+/// memory may still carry them) are read as what was known on the as-of date: an
+/// organization registered later is kept for matching funding rows but counts nowhere and
+/// is never active; a later deregistration has not happened yet.
+struct OrganizationIndex: Sendable {
+    /// One organization's facts.
+    struct Entry: Sendable, Equatable {
+        var uscc: USCC
+        var type: OrgType
+        var registeredOn: CivilDate
+        var deregisteredOn: CivilDate?
+        /// Six-digit province code; 100000 for national-level organizations.
+        var provinceCode: Int32
+        /// The county-level code of the current reference, or -1.
+        var countyCode: Int32
+        /// Registered after the as-of date: in no table, never active.
+        var isAfterAsOf = false
+        /// Its province's index in ``OrganizationIndex/provinceCodes`` (set by the index; kept
+        /// here so that a funding row's look-up touches one entry).
+        var provinceSlot: UInt16 = 0
+
+        /// DATA.md §4, as ``Organization/isActive(atEndOf:)``.
+        @inline(__always)
+        func isActive(atEndOf year: Int) -> Bool {
+            guard !isAfterAsOf, registeredOn.year <= year else { return false }
+            if let d = deregisteredOn, d.year <= year { return false }
+            return true
+        }
+    }
+
+    private(set) var entries: [Entry] = []
+    /// The distinct province codes, ascending: the per-province rows in output order.
+    let provinceCodes: [Int]
+    private var ids: USCCTable
+    private(set) var duplicates = 0
+    /// Organizations registered after the as-of date.
+    private(set) var registeredAfterAsOf = 0
+    /// Input rows whose deregistration date is after the as-of date (ignored).
+    private(set) var deregisteredAfterAsOf = 0
+
+    init(_ list: [Entry], asOf: CivilDate) {
+        precondition(list.count < Int(Int32.max), "more organizations than 32-bit ids")
+        entries.reserveCapacity(list.count)
+        ids = USCCTable(capacity: list.count)
+        for var entry in list {
+            entry.isAfterAsOf = entry.registeredOn > asOf
+            if let d = entry.deregisteredOn, d > asOf {
+                entry.deregisteredOn = nil
+                deregisteredAfterAsOf += 1
+            }
+            if let id = ids.insert(entry.uscc, id: Int32(entries.count)) {
+                entries[Int(id)] = entry
+                duplicates += 1
+            } else {
+                entries.append(entry)
+            }
+        }
+        registeredAfterAsOf = entries.reduce(0) { $0 + ($1.isAfterAsOf ? 1 : 0) }
+        let codes = Array(Set(entries.map { Int($0.provinceCode) })).sorted()
+        precondition(codes.count <= Int(UInt16.max), "more provinces than 16-bit slots")
+        let slotOf = Dictionary(uniqueKeysWithValues: codes.enumerated().map { ($1, UInt16($0)) })
+        provinceCodes = codes
+        for i in entries.indices { entries[i].provinceSlot = slotOf[Int(entries[i].provinceCode)]! }
+    }
+
+    init(organizations: [Organization], asOf: CivilDate) {
+        self.init(organizations.map(Self.entry), asOf: asOf)
+    }
+
+    var count: Int { entries.count }
+
+    static func entry(_ o: Organization) -> Entry {
+        Entry(uscc: o.uscc, type: o.type, registeredOn: o.registeredOn, deregisteredOn: o.deregisteredOn,
+              provinceCode: Int32(truncatingIfNeeded: o.provinceCode),
+              countyCode: o.countyCode.map { Int32(truncatingIfNeeded: $0) } ?? -1)
+    }
+
+    @inline(__always)
+    func id(of uscc: USCC) -> Int32? { ids.id(high: uscc.high, low: uscc.low) }
+
+    /// The organization whose USCC is `code` (a normalized recipient_uscc: upper-case, no
+    /// blanks), without allocating. Anything that is not 18 characters of the USCC alphabet
+    /// matches nothing; check characters need no verification, since every indexed code has them.
+    @inline(__always)
+    func id(recipient code: UnsafeBufferPointer<UInt8>) -> Int32? {
+        guard code.count == 18 else { return nil }
+        var high: UInt64 = 0
+        var low: UInt64 = 0
+        for i in 0..<18 {
+            let index = USCC.alphabetIndex(of: code[i])
+            guard index >= 0 else { return nil }
+            if i < 9 { high = high * 31 + UInt64(index) } else { low = low * 31 + UInt64(index) }
+        }
+        return ids.id(high: high, low: low)
+    }
+
+    /// String convenience for `id(recipient:)`.
+    func id(recipient code: String) -> Int32? {
+        var code = code
+        return code.withUTF8 { id(recipient: $0) }
+    }
+
+    // MARK: - Reading the persisted organizations table
+
+    /// The facts of one row of the normalize stage's organizations table, read straight from
+    /// the fields it needs (no `String` per field). A value the normalize stage never writes
+    /// is a `corruptData` error naming the table, line and column.
+    static func decode(_ r: CSVRecord, table: String) throws(SectorStatsError) -> Entry {
+        guard r.issue == nil, r.count == NormalizedTables.organizationColumns.count else {
+            throw NormalizedTables.corrupt(table, r, "record")
+        }
+        guard let uscc = try? USCC.parse(r[0]) else { throw NormalizedTables.corrupt(table, r, "uscc") }
+        guard let type = OrgType.matcher.match(r[2]).map({ OrgType.byOrdinal[$0] }) else {
+            throw NormalizedTables.corrupt(table, r, "org_type")
+        }
+        guard let registered = NormalizedTables.isoDate(r[4]) else { throw NormalizedTables.corrupt(table, r, "registered_on") }
+        var deregistered: CivilDate?
+        if !r[6].isEmpty {
+            guard let date = NormalizedTables.isoDate(r[6]) else { throw NormalizedTables.corrupt(table, r, "deregistered_on") }
+            deregistered = date
+        }
+        guard let province = NormalizedTables.integer(r[13]), (0...999_999).contains(province) else {
+            throw NormalizedTables.corrupt(table, r, "province_code")
+        }
+        var county: Int64 = -1
+        if !r[14].isEmpty {
+            guard let code = NormalizedTables.integer(r[14]), (0...999_999).contains(code) else {
+                throw NormalizedTables.corrupt(table, r, "county_code")
+            }
+            county = code
+        }
+        return Entry(uscc: uscc, type: type, registeredOn: registered, deregisteredOn: deregistered,
+                     provinceCode: Int32(province), countyCode: Int32(county))
+    }
+}

@@ -1,0 +1,102 @@
+/// top_funders.csv.gz: the 100 funders with the largest total, with their most frequent
+/// industry, their cash and in-kind parts, and their share and cumulative share of all
+/// accepted funding (DATA.md §4).
+///
+/// Funders are interned to ids by their normalized name (bytes; rows with an empty funder
+/// count only towards the grand total), with exact `Int64` fen sums per id and a count per
+/// (funder, industry). `merge` re-interns the other side's names once per distinct name, so
+/// ids are local and the result depends only on the rows, never on how they were split.
+struct TopFundersAccumulator: Sendable {
+    static let limit = 100
+
+    struct Stats: Sendable {
+        var records: Int64 = 0
+        var totalFen: Int64 = 0
+        var cashFen: Int64 = 0
+        var inKindFen: Int64 = 0
+    }
+
+    private(set) var names = ByteInterner()
+    private(set) var industries = ByteInterner()
+    /// By funder id.
+    private(set) var stats: [Stats] = []
+    /// Rows per (funder id << 32 | industry id), non-empty industries only.
+    private(set) var industryCounts: [UInt64: Int64] = [:]
+    /// All accepted rows, with or without a funder: the denominator of the shares.
+    private(set) var grandTotalFen: Int64 = 0
+
+    mutating func add(_ f: FundingFacts) throws(SectorStatsError) {
+        try FixedPoint.add(&grandTotalFen, f.amountFen, "the total of all funding")
+        guard !f.funder.isEmpty else { return }
+        let id = Int(names.intern(f.funder))
+        if id == stats.count { stats.append(Stats()) }
+        stats[id].records += 1
+        try FixedPoint.add(&stats[id].totalFen, f.amountFen, "the total of a funder")
+        if let (cash, inKind) = f.split {
+            try FixedPoint.add(&stats[id].cashFen, cash, "the cash total of a funder")
+            try FixedPoint.add(&stats[id].inKindFen, inKind, "the in-kind total of a funder")
+        }
+        if !f.funderIndustry.isEmpty {
+            let industry = industries.intern(f.funderIndustry)
+            industryCounts[UInt64(id) << 32 | UInt64(industry), default: 0] += 1
+        }
+    }
+
+    mutating func merge(_ other: TopFundersAccumulator) throws(SectorStatsError) {
+        try FixedPoint.add(&grandTotalFen, other.grandTotalFen, "the total of all funding")
+        var funderMap = [Int32](repeating: 0, count: other.stats.count)
+        for theirs in 0..<other.stats.count {
+            let id = other.names.withBytes(Int32(theirs)) { names.intern($0) }
+            funderMap[theirs] = id
+            if Int(id) == stats.count { stats.append(Stats()) }
+            let t = other.stats[theirs]
+            stats[Int(id)].records += t.records
+            try FixedPoint.add(&stats[Int(id)].totalFen, t.totalFen, "the total of a funder")
+            try FixedPoint.add(&stats[Int(id)].cashFen, t.cashFen, "the cash total of a funder")
+            try FixedPoint.add(&stats[Int(id)].inKindFen, t.inKindFen, "the in-kind total of a funder")
+        }
+        let industryMap = (0..<other.industries.count).map { i in
+            other.industries.withBytes(Int32(i)) { industries.intern($0) }
+        }
+        for (key, count) in other.industryCounts {
+            let funder = funderMap[Int(key >> 32)]
+            let industry = industryMap[Int(key & 0xFFFF_FFFF)]
+            industryCounts[UInt64(funder) << 32 | UInt64(industry), default: 0] += count
+        }
+    }
+
+    /// The rows: funders by total descending, ties by name (UTF-8 bytes), the first 100.
+    /// funder_industry is the most frequent non-empty industry, ties by bytes (the smaller
+    /// wins), empty when none; shares are of the grand total and empty when it is 0; the
+    /// cumulative share is computed from the exact cumulative sum, not from rounded shares.
+    func rows() throws(SectorStatsError) -> [[String]] {
+        let ranked = (0..<stats.count).map(Int32.init).sorted { a, b in
+            let (ta, tb) = (stats[Int(a)].totalFen, stats[Int(b)].totalFen)
+            return ta != tb ? ta > tb : names.precedes(a, b)
+        }.prefix(Self.limit)
+        var best: [Int32: (industry: Int32, count: Int64)] = [:]
+        let top = Set(ranked)
+        for (key, count) in industryCounts {
+            let funder = Int32(key >> 32)
+            guard top.contains(funder) else { continue }
+            let industry = Int32(key & 0xFFFF_FFFF)
+            if let current = best[funder],
+               current.count > count || (current.count == count && !industries.precedes(industry, current.industry)) {
+                continue
+            }
+            best[funder] = (industry, count)
+        }
+        var cumulative: Int64 = 0
+        var rows: [[String]] = []
+        for (rank, id) in ranked.enumerated() {
+            let s = stats[Int(id)]
+            try FixedPoint.add(&cumulative, s.totalFen, "the cumulative total of the top funders")
+            rows.append([
+                String(rank + 1), names.string(id), best[id].map { industries.string($0.industry) } ?? "",
+                String(s.records), FixedPoint.yuan(s.totalFen), FixedPoint.yuan(s.cashFen), FixedPoint.yuan(s.inKindFen),
+                FixedPoint.percentText(s.totalFen, of: grandTotalFen), FixedPoint.percentText(cumulative, of: grandTotalFen),
+            ])
+        }
+        return rows
+    }
+}
