@@ -131,14 +131,17 @@ struct RunTarget: ParsableArguments {
     @Option(help: "A pipeline file (default pipelines/default.yml when it exists).")
     var pipeline: String?
 
-    @Option(help: "The output folder (default: the pipeline's).")
+    @Option(name: .customLong("out-dir"), help: "The run's output folder (default: the pipeline's).")
     var out: String?
+
+    @Option(help: "Folder with the GB/T 2260 tables (default: datasets/reference found upward).")
+    var reference: String?
 
     func definitionAndBase() throws -> (PipelineDefinition, String) {
         let cwd = FileManager.default.currentDirectoryPath
         let path = pipeline ?? "pipelines/default.yml"
         guard FileManager.default.fileExists(atPath: path) else {
-            throw SectorStatsError(.fileNotReadable, file: path, "no pipeline file: pass --pipeline FILE or --out DIR")
+            throw SectorStatsError(.fileNotReadable, file: path, "no pipeline file: pass --pipeline FILE or --out-dir DIR")
         }
         let abs = path.hasPrefix("/") ? path : cwd + "/" + path
         return (try PipelineDefinition.load(path: path), URL(fileURLWithPath: abs).deletingLastPathComponent().path)
@@ -157,6 +160,6 @@ struct RunTarget: ParsableArguments {
         let cwd = FileManager.default.currentDirectoryPath
         return RunRequest(pipeline: d, baseDirectory: base, outputDirectory: try outputDirectory(),
                           asOf: d.asOf ?? CivilDateArgument.today(), threads: d.threads ?? 2,
-                          referenceDirectory: try ReferenceLocator.find(from: [base, cwd]))
+                          referenceDirectory: try reference ?? ReferenceLocator.find(from: [base, cwd]))
     }
 }

@@ -84,6 +84,9 @@ public final class PipelineRunner {
     var outcomes: [StageOutcome] = []
 
     public init(_ request: RunRequest, logger: Logger) {
+        var request = request
+        request.outputDirectory = (request.outputDirectory as NSString).standardizingPath
+        request.baseDirectory = (request.baseDirectory as NSString).standardizingPath
         self.request = request
         self.log = logger
         self.store = StageStore(root: request.outputDirectory + "/stages")

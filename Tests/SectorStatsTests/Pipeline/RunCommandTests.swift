@@ -99,7 +99,7 @@ final class RunCommandTests: XCTestCase {
         let again = try run(dir)
         XCTAssertEqual(again.status, 0, again.stderr)
         XCTAssertEqual(actions(again), ["ingest": "skipped", "normalize": "skipped", "aggregate": "ran", "export": "ran"])
-        let stages = try CLI.run(["stages", "--pipeline", "pipelines/test.yml"], in: dir.path)
+        let stages = try CLI.run(["stages", "--pipeline", "pipelines/test.yml", "--reference", reference], in: dir.path)
         XCTAssertEqual(stages.status, 0, stages.stderr)
         XCTAssertTrue(stages.stdout.contains("03_aggregate"), stages.stdout)
     }
@@ -274,7 +274,7 @@ final class RunCommandTests: XCTestCase {
         let (header, rows) = try readAll(dir.path + "/adhoc/latest/funding_summary.csv.gz")
         XCTAssertEqual(header.first, "year")
         XCTAssertEqual(rows.count, 0)
-        let status = try CLI.run(["status", "--out", "adhoc"], in: dir.path)
+        let status = try CLI.run(["status", "--out-dir", "adhoc"], in: dir.path)
         XCTAssertEqual(status.status, 0, status.stderr)
         XCTAssertTrue(status.stdout.contains("outcome:   success"), status.stdout)
     }
