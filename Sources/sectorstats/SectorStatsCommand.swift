@@ -11,7 +11,7 @@ struct SectorStatsCommand: ParsableCommand {
             malformed (inspect: malformed records found).
             """,
         version: SectorStatsVersion.string,
-        subcommands: [Inspect.self, ReadCount.self]
+        subcommands: [Generate.self, Inspect.self, ReadCount.self]
     )
 }
 
