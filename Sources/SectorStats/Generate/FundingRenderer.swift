@@ -411,7 +411,7 @@ struct FundingRenderer {
             }
             var bytes: [UInt8] = []
             var style = rng.pick(ValueFormatter.AmountStyle.allCases)
-            if (style == .yiYuan || style == .yi) && fen < 100_000_000 { style = .wanYuan }
+            if (style == .yiYuan || style == .yi) && fen < 1_000_000_000 { style = .wanYuan }
             ValueFormatter.appendAmount(fen, style: style, to: &bytes)
             return String(decoding: bytes, as: UTF8.self)
         }

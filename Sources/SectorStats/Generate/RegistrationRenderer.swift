@@ -303,7 +303,7 @@ struct RegistrationRenderer {
     }
 
     private func appendScope(noLineBreaks: Bool, rng: inout SplitMix64, into rb: inout RowBuilder) {
-        let count = rng.int(in: 2...6)
+        let count = rng.int(in: 3...10)
         let separators = ["，", "、", "；", ", ", "，"]
         let separator = rng.pick(separators)
         for k in 0..<count {

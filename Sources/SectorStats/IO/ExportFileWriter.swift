@@ -78,30 +78,24 @@ final class GB18030Encoder {
 
     func encode(_ input: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
         guard let base = input.baseAddress, input.count > 0 else { return }
-        // GB18030 needs at most 4 bytes per character, UTF-8 at least 1: 4× always fits.
-        let start = out.count
-        out.append(contentsOf: repeatElement(0, count: input.count * 4 + 16))
-        var produced = 0
-        out.withUnsafeMutableBufferPointer { buffer in
+        // GB18030 needs at most 4 bytes per character and UTF-8 at least 1, so 4× always fits.
+        let encoded = [UInt8](unsafeUninitializedCapacity: input.count * 4 + 16) { buffer, initialized in
             var inPtr: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(mutating: base).assumingMemoryBound(to: CChar.self)
             var inLeft = input.count
-            let outBase = buffer.baseAddress! + start
-            var outPtr: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(outBase).assumingMemoryBound(to: CChar.self)
-            var outLeft = buffer.count - start
+            var outPtr: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self)
+            var outLeft = buffer.count
             while inLeft > 0 {
-                let rc = iconv(handle, &inPtr, &inLeft, &outPtr, &outLeft)
-                if rc != -1 { break }
+                if iconv(handle, &inPtr, &inLeft, &outPtr, &outLeft) != -1 { break }
                 // EILSEQ, or EINVAL for a sequence cut short: pass the byte through unchanged.
-                let raw = UnsafeMutableRawPointer(inPtr!).assumingMemoryBound(to: UInt8.self)
-                outPtr!.pointee = CChar(bitPattern: raw.pointee)
+                outPtr!.pointee = inPtr!.pointee
                 outPtr = outPtr! + 1
                 outLeft -= 1
                 inPtr = inPtr! + 1
                 inLeft -= 1
             }
             _ = iconv(handle, nil, nil, nil, nil)
-            produced = buffer.count - start - outLeft
+            initialized = buffer.count - outLeft
         }
-        out.removeSubrange((start + produced)...)
+        out.append(contentsOf: encoded)
     }
 }
