@@ -127,18 +127,25 @@ struct FundingRenderer {
     /// 2020 carries the COVID-19 drives).
     static let yearWeights: [Double] = [4.2, 4.5, 5, 5.5, 6, 6.5, 7.5, 8.5, 9.2, 9.5, 13, 11]
 
+    static func yearWeight(_ year: Int) -> Double {
+        year - 2010 < yearWeights.count ? yearWeights[year - 2010] : 11
+    }
+
+    static func yearWeightTotal(lastYear: Int) -> Double {
+        var total = 0.0
+        for y in 2010...lastYear { total += yearWeight(y) }
+        return total
+    }
+
     // MARK: - Facts
 
     func facts(_ position: Int) -> FundingFacts {
         var rng = SplitMix64.stream(seed: seed, salt: Self.factsSalt, index: position)
-        let lastYear = asOf.year
-        let years = Array(2010...max(2010, lastYear))
-        var total = 0.0
-        for (k, _) in years.enumerated() { total += k < Self.yearWeights.count ? Self.yearWeights[k] : 11 }
-        var r = rng.unit() * total
-        var year = years.last!
-        for (k, y) in years.enumerated() {
-            r -= k < Self.yearWeights.count ? Self.yearWeights[k] : 11
+        let lastYear = max(2010, asOf.year)
+        var r = rng.unit() * Self.yearWeightTotal(lastYear: lastYear)
+        var year = lastYear
+        for y in 2010...lastYear {
+            r -= Self.yearWeight(y)
             if r < 0 {
                 year = y
                 break

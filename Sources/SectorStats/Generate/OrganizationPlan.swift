@@ -58,6 +58,8 @@ struct OrganizationPlan: Sendable {
     let seed: UInt64
     /// The first organization index of each file, and the total at the end.
     let fileStarts: [Int]
+    /// Every organization's name, drawn once: funding rows name their recipients over and over.
+    let names: [String]
 
     static let factsSalt: UInt64 = 0x0F0A
     static let nameSalt: UInt64 = 0x0A3E
@@ -216,6 +218,10 @@ struct OrganizationPlan: Sendable {
         }
         organizations = orgs
         self.foundations = foundations
+        names = orgs.indices.map { j in
+            var rng = SplitMix64.stream(seed: seed, salt: Self.nameSalt, index: j)
+            return Self.makeName(region: Int(orgs[j].regionCode), category: orgs[j].category, catalog: catalog, rng: &rng)
+        }
     }
 
     /// Six-digit codes in neither reference table (checked when the catalog is loaded).
@@ -246,9 +252,7 @@ struct OrganizationPlan: Sendable {
 
     /// The organization's name: its region, a theme and a suffix fitting its category.
     func name(_ j: Int, catalog: RegionCatalog) -> String {
-        let org = organizations[j]
-        var rng = SplitMix64.stream(seed: seed, salt: Self.nameSalt, index: j)
-        return Self.makeName(region: Int(org.regionCode), category: org.category, catalog: catalog, rng: &rng)
+        names[j]
     }
 
     static func makeName(region: Int, category: UInt8, catalog: RegionCatalog, rng: inout SplitMix64) -> String {

@@ -34,6 +34,8 @@ struct RegionCatalog: Sendable {
     let byCode: [Int: Division]
     let retiredByCode: [Int: RetiredDivision]
     let table: RegionTable
+    /// ``path(of:)`` for every code, worked out once: rows ask for it all the time.
+    private var paths: [Int: [String]] = [:]
 
     /// Relative numbers of social organizations by province (roughly the 2020 shares), for
     /// provinces 11–65; Taiwan, Hong Kong and Macao register no organizations here.
@@ -87,6 +89,9 @@ struct RegionCatalog: Sendable {
         self.provinceCumulativeWeights = cumulative
         self.byCode = byCode
         self.retiredByCode = retiredByCode
+        var paths: [Int: [String]] = [:]
+        for code in Array(byCode.keys) + Array(retiredByCode.keys) { paths[code] = computePath(of: code) }
+        self.paths = paths
     }
 
     /// The province to register an organization in, by weight.
@@ -110,6 +115,10 @@ struct RegionCatalog: Sendable {
     /// Province, prefecture and county names above and including `code`, top down
     /// (a retired county: its province and its own name; national: none).
     func path(of code: Int) -> [String] {
+        paths[code] ?? []
+    }
+
+    private func computePath(of code: Int) -> [String] {
         if code == RegionTable.nationalCode { return [] }
         let province = byCode[code / 10_000 * 10_000]?.name
         if let retired = retiredByCode[code] { return [province, retired.name].compactMap { $0 } }

@@ -93,11 +93,11 @@ struct RowBuilder {
     /// Drops the trailing empty fields of the record just ended: a short record, which the
     /// reader pads with empty fields. Only call right after `endRow`.
     mutating func trimTrailingEmptyFields() {
-        let terminator = crlf ? 2 : 1
-        var end = bytes.count - terminator
+        bytes.removeLast(crlf ? 2 : 1)
         // A quoted field ends with a quote, so trailing delimiters are empty fields.
-        while end > 0, bytes[end - 1] == delimiter { end -= 1 }
-        bytes.replaceSubrange(end..<(bytes.count - terminator), with: EmptyCollection())
+        while let last = bytes.last, last == delimiter { bytes.removeLast() }
+        if crlf { bytes.append(0x0D) }
+        bytes.append(0x0A)
     }
 
     // MARK: - Numbers

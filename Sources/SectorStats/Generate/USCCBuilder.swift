@@ -60,7 +60,7 @@ enum USCCBuilder {
         var sum = 0
         var weight = 1
         for i in 0..<17 {
-            sum += alphabet.firstIndex(of: code[i])! * weight
+            sum += USCC.alphabetIndex(of: code[i]) * weight
             weight = weight * 3 % 31
         }
         return alphabet[(31 - sum % 31) % 31]

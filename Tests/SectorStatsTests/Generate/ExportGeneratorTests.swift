@@ -145,4 +145,28 @@ final class ExportGeneratorTests: XCTestCase {
         XCTAssertTrue(text.contains("\"active_end\""))
         XCTAssertTrue(text.contains("\"funding_totals\""))
     }
+
+    func testBundledDatasets_whenRecounted_thenExpectedJSONHolds() throws {
+        let root = Fixtures.repoRoot + "/datasets/raw"
+        let totals = try JSONDecoder().decode(ExpectedTotals.self, from: try bytes(root + "/expected.json"))
+        let asOf = try XCTUnwrap(try DateParser.parse(totals.settings.asOf, asOf: nil))
+        var oracle = ReferenceClassifier(table: try RegionTable(folder: Self.reference), asOf: asOf)
+        for file in totals.files where file.kind == "registrations" { try oracle.readRegistrations(root + "/" + file.path) }
+        for file in totals.files where file.kind == "funding" { try oracle.readFunding(root + "/" + file.path) }
+        for file in totals.files {
+            let counted = try XCTUnwrap(oracle.files[file.name], file.name)
+            XCTAssertEqual(counted.rows, file.rows, file.name)
+            XCTAssertEqual(counted.accepted, file.accepted, file.name)
+            XCTAssertEqual(counted.quarantined, file.quarantined, file.name)
+            XCTAssertEqual(counted.duplicates, file.duplicates, file.name)
+            XCTAssertEqual(counted.malformed, file.malformedRecords, file.name)
+        }
+        XCTAssertEqual(ExportGenerator.fundingTotals(oracle.funding), totals.fundingTotals)
+        let orgs = totals.organizations
+        XCTAssertEqual(oracle.activeEnd(firstYear: orgs.firstYear, lastYear: orgs.lastYear), orgs.activeEnd)
+        let size = try FileManager.default.subpathsOfDirectory(atPath: root).reduce(0) { sum, path in
+            sum + ((try? FileManager.default.attributesOfItem(atPath: root + "/" + path)[.size] as? Int) ?? 0)
+        }
+        XCTAssertLessThan(size, 10_000_000, "datasets/raw must stay under 10 MB")
+    }
 }
