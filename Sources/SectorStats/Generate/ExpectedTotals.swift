@@ -85,26 +85,27 @@ public struct ExpectedTotals: Codable, Sendable, Equatable {
         public var quarantined: [String: Int]
         /// Duplicates dropped from this file.
         public var duplicates: Int
-        /// The records the reader itself flags (`csv_malformed`, `field_count`, `encoding`):
-        /// the physical line each starts on and its reason, in line order.
-        public var malformedRecords: [MalformedRecord]
+        /// Every quarantined record: the physical line it starts on and its reason, in line
+        /// order (what `quarantine.csv.gz` must hold for this source file). The reader itself
+        /// flags those with `csv_malformed`, `field_count` and `encoding`.
+        public var quarantinedRecords: [QuarantinedRecord]
 
         enum CodingKeys: String, CodingKey {
             case kind, name, path, encoding, delimiter, gzip, header, rows, accepted, quarantined, duplicates
             case byteOrderMark = "byte_order_mark"
             case lineEnding = "line_ending"
-            case malformedRecords = "malformed_records"
+            case quarantinedRecords = "quarantined_records"
         }
 
         /// All quarantined rows of the file.
         public var quarantinedTotal: Int { quarantined.values.reduce(0, +) }
     }
 
-    /// A record the reader flags, where the reader must flag it.
-    public struct MalformedRecord: Codable, Sendable, Equatable {
+    /// A quarantined record: where it starts and why.
+    public struct QuarantinedRecord: Codable, Sendable, Equatable {
         /// The 1-based physical line the record starts on (header = line 1).
         public var line: Int
-        /// `csv_malformed`, `field_count` or `encoding`.
+        /// The quarantine reason code.
         public var reason: String
     }
 

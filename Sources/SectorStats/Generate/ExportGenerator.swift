@@ -196,8 +196,8 @@ public struct ExportGenerator: Sendable {
         var accepted = 0
         var duplicates = 0
         var quarantined = [Int](repeating: 0, count: QuarantineReason.allCases.count)
-        /// (block-relative line offset, reason) of reader-flagged records.
-        var malformed: [(line: Int, reason: QuarantineReason)] = []
+        /// (block-relative line offset, reason) of every quarantined record.
+        var quarantinedRecords: [(line: Int, reason: QuarantineReason)] = []
         var tally = FundingTally()
 
         mutating func count(_ outcome: RowOutcome, line: Int) {
@@ -206,9 +206,7 @@ public struct ExportGenerator: Sendable {
             case .duplicate: duplicates += 1
             case .quarantined(let reason):
                 quarantined[QuarantineReason.allCases.firstIndex(of: reason)!] += 1
-                if reason == .csvMalformed || reason == .fieldCount || reason == .encoding {
-                    malformed.append((line, reason))
-                }
+                quarantinedRecords.append((line, reason))
             }
         }
     }
@@ -271,7 +269,9 @@ public struct ExportGenerator: Sendable {
                 total.accepted += block.tally.accepted
                 total.duplicates += block.tally.duplicates
                 for r in total.quarantined.indices { total.quarantined[r] += block.tally.quarantined[r] }
-                for m in block.tally.malformed { total.malformed.append((lines + m.line + 1, m.reason)) }
+                for q in block.tally.quarantinedRecords {
+                    total.quarantinedRecords.append((lines + q.line + 1, q.reason))
+                }
                 total.tally.merge(block.tally.tally)
                 lines += block.lines
             }
@@ -289,7 +289,7 @@ public struct ExportGenerator: Sendable {
             byteOrderMark: shape.byteOrderMark, lineEnding: shape.crlf ? "crlf" : "lf",
             delimiter: shape.tabDelimited ? "tab" : "comma", gzip: shape.gzip, header: header, rows: rowCount,
             accepted: total.accepted, quarantined: quarantined, duplicates: total.duplicates,
-            malformedRecords: total.malformed.map { .init(line: $0.line, reason: $0.reason.rawValue) })
+            quarantinedRecords: total.quarantinedRecords.map { .init(line: $0.line, reason: $0.reason.rawValue) })
     }
 
     /// UTF-8 bytes in the shape's encoding (invalid bytes pass through unchanged).

@@ -11,7 +11,7 @@ struct ReferenceClassifier {
         var accepted = 0
         var quarantined: [String: Int] = [:]
         var duplicates = 0
-        var malformed: [ExpectedTotals.MalformedRecord] = []
+        var quarantinedRecords: [ExpectedTotals.QuarantinedRecord] = []
     }
 
     struct Organization {
@@ -46,9 +46,7 @@ struct ReferenceClassifier {
 
     private mutating func quarantine(_ file: String, _ reason: QuarantineReason, line: Int, detail: String = "") {
         files[file, default: FileCount()].quarantined[reason.rawValue, default: 0] += 1
-        if reason == .csvMalformed || reason == .fieldCount || reason == .encoding {
-            files[file, default: FileCount()].malformed.append(.init(line: line, reason: reason.rawValue))
-        }
+        files[file, default: FileCount()].quarantinedRecords.append(.init(line: line, reason: reason.rawValue))
         if details[reason.rawValue] == nil { details[reason.rawValue] = detail }
     }
 
