@@ -441,7 +441,7 @@ struct FundingRenderer {
                 if rng.chance(0.03) {
                     for b in f.recipientCode { rb.append(byte: b >= 0x41 && b <= 0x5A ? b | 0x20 : b) }
                 } else {
-                    rb.field.append(contentsOf: f.recipientCode)
+                    rb.bytes.append(contentsOf: f.recipientCode)
                 }
             case .recipientName:
                 rb.append(f.recipientName)
@@ -478,10 +478,10 @@ struct FundingRenderer {
                     appendImpossibleDate(rng: &rng, into: &rb)
                 } else if reason == .dateFuture {
                     let future = CivilDate(dayNumber: asOf.dayNumber + 1 + rng.below(400))!
-                    ValueFormatter.appendDate(future, style: rng.pick(dateStyles), rng: &rng, to: &rb.field)
+                    ValueFormatter.appendDate(future, style: rng.pick(dateStyles), rng: &rng, to: &rb.bytes)
                 } else {
                     let style = rng.chance(0.7) ? preferredDate : rng.pick(dateStyles)
-                    ValueFormatter.appendDate(f.received, style: style, rng: &rng, to: &rb.field)
+                    ValueFormatter.appendDate(f.received, style: style, rng: &rng, to: &rb.bytes)
                 }
             case .purpose:
                 if missing == .purpose { break }
@@ -495,7 +495,7 @@ struct FundingRenderer {
                     if f.beneficiariesInWan {
                         var bytes: [UInt8] = []
                         ValueFormatter.decimal(count * 100, unit: .wan, minDecimals: 0, grouped: false, to: &bytes)
-                        rb.field.append(contentsOf: bytes)
+                        rb.bytes.append(contentsOf: bytes)
                         rb.append("万")
                     } else {
                         rb.appendInt(Int(count))
@@ -552,6 +552,6 @@ struct FundingRenderer {
         let month = rng.int(in: 1...12)
         let day = CivilDate.daysInMonth(year: year, month: month) + 1 + rng.below(2)
         let styles: [ValueFormatter.DateStyle] = [.iso, .slash, .dot, .compact, .chinese, .isoWithTime]
-        ValueFormatter.appendDateParts(year: year, month: month, day: day, style: rng.pick(styles), rng: &rng, to: &rb.field)
+        ValueFormatter.appendDateParts(year: year, month: month, day: day, style: rng.pick(styles), rng: &rng, to: &rb.bytes)
     }
 }

@@ -168,7 +168,7 @@ struct RegistrationRenderer {
                 if impossibleField == .registeredOn {
                     appendImpossibleDate(rng: &rng, into: &rb)
                 } else {
-                    ValueFormatter.appendDate(registered, style: dateStyle(), rng: &rng, to: &rb.field)
+                    ValueFormatter.appendDate(registered, style: dateStyle(), rng: &rng, to: &rb.bytes)
                 }
             case .status:
                 if reason == .statusUnknown {
@@ -181,7 +181,7 @@ struct RegistrationRenderer {
                 if impossibleField == .deregisteredOn {
                     appendImpossibleDate(rng: &rng, into: &rb)
                 } else if let deregistered, reason != .deregDateMissing {
-                    ValueFormatter.appendDate(deregistered, style: dateStyle(), rng: &rng, to: &rb.field)
+                    ValueFormatter.appendDate(deregistered, style: dateStyle(), rng: &rng, to: &rb.bytes)
                 }
             case .capital:
                 appendCapital(j, reason: reason, unit: layout.capitalUnit, rng: &rng, into: &rb)
@@ -240,7 +240,7 @@ struct RegistrationRenderer {
                 rb.append(byte: b)
             }
         default:
-            rb.field.append(contentsOf: code)
+            rb.bytes.append(contentsOf: code)
         }
     }
 
@@ -280,7 +280,7 @@ struct RegistrationRenderer {
         let month = rng.int(in: 1...12)
         let day = CivilDate.daysInMonth(year: year, month: month) + 1 + rng.below(2)
         let styles: [ValueFormatter.DateStyle] = [.iso, .slash, .dot, .compact, .chinese, .isoWithTime]
-        ValueFormatter.appendDateParts(year: year, month: month, day: day, style: rng.pick(styles), rng: &rng, to: &rb.field)
+        ValueFormatter.appendDateParts(year: year, month: month, day: day, style: rng.pick(styles), rng: &rng, to: &rb.bytes)
     }
 
     private func appendCapital(_ j: Int, reason: QuarantineReason?, unit: AmountUnit,
@@ -299,7 +299,7 @@ struct RegistrationRenderer {
             : [.plain, .bare, .grouped, .wanYuan, .wan, .yenGrouped, .yuanSuffix, .fullWidth, .yiYuan]
         var style = rng.pick(styles)
         if style == .yiYuan && fen < 1_000_000_000 { style = .wanYuan }
-        ValueFormatter.appendAmount(fen, style: style, bareUnit: unit, to: &rb.field)
+        ValueFormatter.appendAmount(fen, style: style, bareUnit: unit, to: &rb.bytes)
     }
 
     private func appendScope(noLineBreaks: Bool, rng: inout SplitMix64, into rb: inout RowBuilder) {

@@ -2,15 +2,16 @@
 /// delimiter, a quote, CR or LF, and counting the physical lines each record takes (the
 /// reader's line numbers: an embedded line break is a line, CRLF is one).
 ///
-/// A field is first assembled in `field` (so formatters can append to it piece by piece),
-/// then committed with ``endField(quoting:)``.
+/// Formatters append a field's text straight to `bytes`; ``endField(quoting:)`` then
+/// quotes it in place when needed (rarely) and writes the delimiter after it, which
+/// ``endRow()`` turns into the line terminator.
 struct RowBuilder {
     var bytes: [UInt8] = []
-    var field: [UInt8] = []
     let delimiter: UInt8
     let crlf: Bool
     /// Physical lines written so far, the header included.
     var lines = 0
+    private var fieldStart = 0
     private var fieldsInRow = 0
     private var rowLineBreaks = 0
 
@@ -18,7 +19,6 @@ struct RowBuilder {
         self.delimiter = delimiter
         self.crlf = crlf
         bytes.reserveCapacity(capacity)
-        field.reserveCapacity(4096)
     }
 
     enum Quoting {
@@ -30,52 +30,55 @@ struct RowBuilder {
 
     @inline(__always)
     mutating func append(_ s: String) {
-        field.append(contentsOf: s.utf8)
+        bytes.append(contentsOf: s.utf8)
     }
 
     @inline(__always)
     mutating func append(byte: UInt8) {
-        field.append(byte)
+        bytes.append(byte)
     }
 
-    /// Writes `field` as the next field of the current record and clears it.
+    /// Ends the field whose text was appended since the last field ended.
     mutating func endField(quoting: Quoting = .auto) {
-        if fieldsInRow > 0 { bytes.append(delimiter) }
         fieldsInRow += 1
         var needsQuotes = false
-        var breaks = 0
         var previousCR = false
-        for b in field {
-            if b == delimiter || b == 0x22 || b == 0x0A || b == 0x0D { needsQuotes = true }
-            if b == 0x0D || (b == 0x0A && !previousCR) { breaks += 1 }
+        for i in fieldStart..<bytes.count {
+            let b = bytes[i]
+            if b == delimiter || b == 0x22 || b == 0x0A || b == 0x0D {
+                needsQuotes = true
+                if b == 0x0D || (b == 0x0A && !previousCR) { rowLineBreaks += 1 }
+            }
             previousCR = b == 0x0D
         }
-        rowLineBreaks += breaks
         if needsQuotes && quoting == .auto {
+            let text = Array(bytes[fieldStart...])
+            bytes.removeSubrange(fieldStart...)
             bytes.append(0x22)
-            for b in field {
+            for b in text {
                 if b == 0x22 { bytes.append(0x22) }
                 bytes.append(b)
             }
             bytes.append(0x22)
-        } else {
-            bytes.append(contentsOf: field)
         }
-        field.removeAll(keepingCapacity: true)
+        bytes.append(delimiter)
+        fieldStart = bytes.count
     }
 
     /// A field with the given text.
     @inline(__always)
     mutating func addField(_ s: String, quoting: Quoting = .auto) {
-        field.append(contentsOf: s.utf8)
+        bytes.append(contentsOf: s.utf8)
         endField(quoting: quoting)
     }
 
     /// Ends the record; returns the physical lines it took.
     @discardableResult
     mutating func endRow() -> Int {
+        if fieldsInRow > 0 { bytes.removeLast() }  // the delimiter after the last field
         if crlf { bytes.append(0x0D) }
         bytes.append(0x0A)
+        fieldStart = bytes.count
         let taken = rowLineBreaks + 1
         lines += taken
         fieldsInRow = 0
@@ -87,6 +90,7 @@ struct RowBuilder {
     mutating func blankLine() {
         if crlf { bytes.append(0x0D) }
         bytes.append(0x0A)
+        fieldStart = bytes.count
         lines += 1
     }
 
@@ -98,6 +102,7 @@ struct RowBuilder {
         while let last = bytes.last, last == delimiter { bytes.removeLast() }
         if crlf { bytes.append(0x0D) }
         bytes.append(0x0A)
+        fieldStart = bytes.count
     }
 
     // MARK: - Numbers
@@ -105,9 +110,8 @@ struct RowBuilder {
     /// Appends `value` in decimal, zero-padded to `width` digits.
     @inline(__always)
     mutating func appendInt(_ value: Int, width: Int = 1) {
-        Self.appendInt(value, width: width, to: &field)
+        Self.appendInt(value, width: width, to: &bytes)
     }
-
     static func appendInt(_ value: Int, width: Int = 1, to out: inout [UInt8]) {
         var v = value
         if v < 0 {
