@@ -37,7 +37,7 @@ struct FundingLayout: Sendable {
 }
 
 /// One funding receipt as the generator decided it, before it is spelled out.
-struct FundingFacts {
+struct GeneratedFunding {
     var received: CivilDate
     var source: SourceType
     var purpose: Purpose
@@ -139,7 +139,7 @@ struct FundingRenderer {
 
     // MARK: - Facts
 
-    func facts(_ position: Int) -> FundingFacts {
+    func facts(_ position: Int) -> GeneratedFunding {
         var rng = SplitMix64.stream(seed: seed, salt: Self.factsSalt, index: position)
         let lastYear = max(2010, asOf.year)
         var r = rng.unit() * Self.yearWeightTotal(lastYear: lastYear)
@@ -277,7 +277,7 @@ struct FundingRenderer {
             region = purpose == .epidemicControl && rng.chance(0.5) ? rng.pick(["湖北省", "武汉市", "湖北省武汉市江汉区"])
                 : catalog.path(of: recipientRegion).joined()
         }
-        return FundingFacts(
+        return GeneratedFunding(
             received: received, source: source, purpose: purpose, unknownPurpose: unknownPurpose, recipient: recipient,
             recipientCode: code, recipientName: name, funder: funder, funderIndustry: industry, amount: amount,
             cash: cash, inKind: inKind, splitMode: mode, beneficiaries: beneficiaries, beneficiariesInWan: inWan,
