@@ -3,7 +3,8 @@
 #   make build   debug build (installs libcsv-dev/zlib1g-dev first when missing)
 #   make test    all tests (what CI runs)
 #   make run     the main job on the bundled datasets
-#   make bench   release-build benchmarks; appends a dated section to BENCHMARKS.md
+#   make bench   release-build benchmarks (900k orgs + 10M funding rows); appends to BENCHMARKS.md
+#   make bench-quick  the same on 100k orgs + 1M funding rows
 #   make format  format the sources in place with swift-format
 #   make lint    check formatting without changing files
 #   make clean   remove build products and cached benchmark data
@@ -11,7 +12,7 @@
 SWIFT ?= swift
 BIN = $(shell $(SWIFT) build --show-bin-path 2>/dev/null)/sectorstats
 
-.PHONY: build test run bench format lint clean setup
+.PHONY: build test run bench bench-quick format lint clean setup
 
 setup:
 	@bash Scripts/setup.sh
@@ -23,14 +24,16 @@ test: setup
 	$(SWIFT) build --build-tests -Xswiftc -warnings-as-errors
 	$(SWIFT) test --skip-build
 
-# Until the pipeline runner exists, `run` inspects the bundled sample. The sample holds two
-# deliberately malformed records, so inspect's exit code 65 (malformed records found) is
-# the expected outcome here.
+# The main job: the bundled datasets through every stage; tables under outputs/default/latest/.
 run: build
-	@$(BIN) inspect datasets/samples/registrations_sample.csv --limit 5; rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 65 ]
+	$(BIN) run pipelines/default.yml
 
 bench: setup
 	bash Scripts/bench-reader.sh
+	bash Scripts/bench-pipeline.sh
+
+bench-quick: setup
+	BENCH_ORGS=100000 BENCH_FUNDING=1000000 bash Scripts/bench-pipeline.sh
 
 format:
 	swift-format format --in-place --recursive Sources Tests Package.swift

@@ -290,4 +290,45 @@ final class RunCommandTests: XCTestCase {
         XCTAssertEqual(md.status, 0, md.stderr)
         XCTAssertTrue(md.stdout.hasPrefix("| rank |"), md.stdout)
     }
+
+    func testGenerateThenRun_whenSmallSyntheticSet_manifestMatchesExpectedJSON() throws {
+        let dir = try Workdir()
+        let gen = try CLI.run(["generate", "--orgs", "400", "--funding", "2500", "--seed", "7", "--mixed-shapes", "--bad-rate", "0.03",
+                               "--out", "raw", "--reference", reference], in: dir.path)
+        XCTAssertEqual(gen.status, 0, gen.stderr)
+        _ = try dir.file("p.yml", """
+            version: 1
+            name: gen
+            as_of: 2021-12-31
+            output: out
+            sources:
+              registrations:
+                - raw/registrations/*.csv*
+                - path: raw/registrations/registrations_04_utf8_zh.tsv
+                  delimiter: tab
+              funding:
+                - raw/funding/*.csv*
+                - path: raw/funding/funding_04_utf8_zh.tsv
+                  delimiter: tab
+
+            """)
+        let r = try CLI.run(["run", "p.yml", "--reference", reference, "--quiet"], in: dir.path)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let check = try CLI.run(["check-expected", "--published", "out/latest", "--expected", "raw/expected.json"], in: dir.path)
+        XCTAssertEqual(check.status, 0, check.stdout + check.stderr)
+        // Same inputs, forced rerun: byte-identical tables.
+        let before = try latestFiles(dir, folder: "out")
+        XCTAssertEqual(try CLI.run(["run", "p.yml", "--reference", reference, "--quiet", "--force", "--threads", "1"], in: dir.path).status, 0)
+        let after = try latestFiles(dir, folder: "out")
+        for (f, data) in before where f != "manifest.json" { XCTAssertEqual(after[f], data, f) }
+    }
+
+    private func latestFiles(_ dir: Workdir, folder: String) throws -> [String: Data] {
+        let latest = dir.path + "/" + folder + "/latest"
+        var out: [String: Data] = [:]
+        for f in try FileManager.default.contentsOfDirectory(atPath: latest) {
+            out[f] = try Data(contentsOf: URL(fileURLWithPath: latest + "/" + f))
+        }
+        return out
+    }
 }
