@@ -73,8 +73,9 @@ extension CSVReader {
     /// is bounded by one wave, not by the file. The records (and line numbers) the states
     /// see are exactly those of a serial read:
     /// 1. a parallel pass counts quotes and line breaks per nominal range;
-    /// 2. each boundary is moved forward to the first line break with even quote parity —
-    ///    exact for well-formed CSV even when quoted fields contain line breaks;
+    /// 2. each boundary is moved forward to the first line start from which the next record
+    ///    parses whole with the header's field count (quotes counted locally, so stray
+    ///    quotes elsewhere do not mislead it);
     /// 3. chunk k reads past its end until a record boundary and reports the line where it
     ///    stopped; chunk k+1 is kept only if it began exactly there (then a serial reader
     ///    would be in the same state there: between records, at a line start);
@@ -157,8 +158,8 @@ extension CSVReader {
         return info(fellBack)
     }
 
-    /// Chunk starts: the data start, then each nominal split moved to the first line start
-    /// with even quote parity.
+    /// Chunk starts: the data start, then each nominal split moved to a likely record
+    /// boundary (`boundary`), with its line number from the parallel line counts.
     private static func planBoundaries(path: String, reader: CSVReader, fileSize: Int64, requested: Int,
                                        minChunkBytes: Int) throws -> [(offset: Int64, line: Int)] {
         let dataStart = try rawOffset(ofLine: reader.dataLine, path: path, from: 0, line: 1)
@@ -171,15 +172,14 @@ extension CSVReader {
             counts.set(i, Result { try countQuotesAndLines(path: path, range: nominal[i]..<nominal[i + 1], fileSize: fileSize) })
         }
         var starts: [(offset: Int64, line: Int)] = [(dataStart, reader.dataLine)]
-        var quotesBefore = 0
         var linesBefore = reader.dataLine
         for i in 0..<count {
             guard let c = try counts.take(i)?.get() else { throw SectorStatsError(.internalError, "missing chunk count") }
-            if i > 0, let b = try boundary(path: path, from: nominal[i], limit: nominal[i + 1], oddParity: quotesBefore % 2 == 1, line: linesBefore),
+            if i > 0, let b = try boundary(path: path, from: nominal[i], limit: nominal[i + 1], fields: reader.header.count,
+                                           delimiter: reader.delimiter, line: linesBefore),
                b.offset > starts[starts.count - 1].offset, b.offset < fileSize {
                 starts.append(b)
             }
-            quotesBefore += c.quotes
             linesBefore += c.lines
         }
         return starts
@@ -254,28 +254,63 @@ extension CSVReader {
         return n
     }
 
-    /// The first line start after an LF at or after `from` (and before `limit`) where the
-    /// number of quotes since the start of the data is even.
-    static func boundary(path: String, from: Int64, limit: Int64, oddParity: Bool, line: Int) throws -> (offset: Int64, line: Int)? {
-        var odd = oddParity
-        var line = line
-        var found: (Int64, Int)?
-        var prevCR = false
-        try scanBlocks(path: path, from: from, to: limit) { bytes, at in
-            for i in 0..<bytes.count {
-                let b = bytes[i]
-                if b == 0x22 { odd.toggle() }
-                if b == 0x0A {
-                    if !prevCR { line += 1 }
-                    if !odd { found = (at + Int64(i) + 1, line); return false }
-                } else if b == 0x0D {
-                    line += 1
-                }
-                prevCR = b == 0x0D
+    /// A likely record boundary at or after `from` (and before `limit`): the first line
+    /// start after an LF from which the next record, parsed with quotes counted from there,
+    /// ends at a line break with exactly `fields` fields. Deciding locally (no quote parity
+    /// carried from the start of the file) keeps one stray quote from misplacing every
+    /// later boundary; a wrong guess is still caught by the chunk-stop check.
+    static func boundary(path: String, from: Int64, limit: Int64, fields: Int, delimiter: UInt8, line: Int) throws -> (offset: Int64, line: Int)? {
+        // Read a window large enough for a few long records.
+        let window = Int(min(limit - from, 4 << 20))
+        guard window > 0 else { return nil }
+        var bytes = [UInt8](repeating: 0, count: window)
+        let source = try FileByteSource(path: path, range: from..<limit)
+        var have = 0
+        try bytes.withUnsafeMutableBytes { buf in
+            while have < window {
+                let n = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buf[have...]))
+                if n == 0 { break }
+                have += n
             }
-            return true
         }
-        return found
+        var lineAt = line
+        var i = 0
+        var prevCR = false
+        while i < have {
+            let b = bytes[i]
+            if b == 0x0A || b == 0x0D {
+                if !(b == 0x0A && prevCR) { lineAt += 1 }
+                prevCR = b == 0x0D
+                // A candidate starts after an LF (a CRLF's LF included).
+                if b == 0x0A, looksLikeRecord(bytes, from: i + 1, count: have, fields: fields, delimiter: delimiter) {
+                    return (from + Int64(i) + 1, lineAt)
+                }
+            } else {
+                prevCR = false
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    /// Whether the bytes from `start` hold one well-formed record with `fields` fields
+    /// ending at a line break (quotes balanced within it).
+    private static func looksLikeRecord(_ b: [UInt8], from start: Int, count: Int, fields: Int, delimiter: UInt8) -> Bool {
+        var inQuotes = false
+        var delimiters = 0
+        var i = start
+        if i < count, b[i] == 0x0A || b[i] == 0x0D { return false }  // blank line: try the next
+        while i < count {
+            let c = b[i]
+            if c == 0x22 {
+                inQuotes.toggle()
+            } else if !inQuotes {
+                if c == delimiter { delimiters += 1 }
+                else if c == 0x0A || c == 0x0D { return delimiters == fields - 1 }
+            }
+            i += 1
+        }
+        return false
     }
 
     /// The byte offset at which physical line `target` starts, counting from a line start.

@@ -150,4 +150,21 @@ final class ParallelCSVReaderTests: XCTestCase {
             }
         }
     }
+
+    func testReadChunks_whenAStrayQuoteEarly_laterBoundariesStillHold() throws {
+        // One stray quote near the start flips any parity counted from the file start;
+        // boundaries decided locally are not misled by it.
+        let dir = try Workdir()
+        var text = generate(records: 3000, seed: 9, malformed: false)
+        let firstLineEnd = try XCTUnwrap(text.firstIndex(of: "\n"))
+        text.insert(contentsOf: "x,stray \"quote,1,2\n", at: text.index(after: firstLineEnd))
+        let path = try dir.file("stray_early.csv", text)
+        let serial = try readAll(path).records
+        XCTAssertEqual(serial.first?.issue, .csvMalformed)
+        for chunks in [2, 4, 8] {
+            let got = try chunked(path, chunks: chunks, options: CSVReadOptions())
+            assertSameRecords(got.records, serial, "chunks \(chunks)")
+            XCTAssertFalse(got.fellBack, "chunks \(chunks)")
+        }
+    }
 }

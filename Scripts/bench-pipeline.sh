@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Pipeline benchmark (issue 6): generates — once, cached under .bench/ — a registry of
+# BENCH_ORGS organizations and BENCH_FUNDING funding rows, then measures, each as the median
+# of BENCH_RUNS runs with /usr/bin/time (peak RSS):
+#   (a) the C libcsv field counter on the same files (the floor, one core)
+#   (b) sectorstats read-count, 1 and 2 threads (the Swift reader alone)
+#   (c) a full `sectorstats run` from scratch
+#   (d) a rerun of the aggregate stage alone (--stage aggregate)
+#   (e) a no-op rerun (everything fresh: inputs hashed, nothing else)
+# checks the run's manifest and tables against the generator's expected.json (fails loudly
+# on any difference), and appends a dated section to BENCHMARKS.md.
+#   BENCH_ORGS (900000) BENCH_FUNDING (10000000) BENCH_RUNS (3) BENCH_APPEND (1)
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+ORGS="${BENCH_ORGS:-900000}"
+FUNDING="${BENCH_FUNDING:-10000000}"
+RUNS="${BENCH_RUNS:-3}"
+APPEND="${BENCH_APPEND:-1}"
+DATA=".bench/pipeline-${ORGS}-${FUNDING}"
+OUT=".bench/out-${ORGS}-${FUNDING}"
+log() { echo "bench-pipeline: $*" >&2; }
+die() { echo "bench-pipeline: error: $*" >&2; exit 1; }
+[ -x /usr/bin/time ] || die "/usr/bin/time is needed (apt-get install time)"
+
+mkdir -p bench/bin .bench
+cc -O2 -o bench/bin/csvcount bench/csvcount.c -lcsv
+swift build -c release >&2
+BIN="$(swift build -c release --show-bin-path)/sectorstats"
+
+if [ ! -f "$DATA/expected.json" ]; then
+    log "generating $ORGS organizations and $FUNDING funding rows into $DATA (cached)"
+    rm -rf "$DATA"
+    /usr/bin/time -f "generate: %e s, peak RSS %M KB" "$BIN" generate --orgs "$ORGS" --funding "$FUNDING" --seed 42 \
+        --out "$DATA" --reference datasets/reference >&2
+fi
+REG="$(ls "$DATA"/registrations/* | head -1)"
+FUND="$(ls "$DATA"/funding/* | head -1)"
+BYTES=$(( $(stat -c %s "$REG") + $(stat -c %s "$FUND") ))
+ROWS=$(( ORGS + FUNDING ))
+
+cat > "$DATA/bench.yml" <<YML
+version: 1
+name: bench
+as_of: 2021-12-31
+output: ../$(basename "$OUT")
+sources:
+  registrations: [registrations/$(basename "$REG")]
+  funding: [funding/$(basename "$FUND")]
+YML
+
+TMP="$(mktemp -d)"; trap 'rm -rf "$TMP"' EXIT
+# measure NAME CMD… : median seconds and max peak RSS over RUNS runs.
+declare -A SEC RSS
+measure() {
+    local name="$1"; shift
+    local secs=() peak=0
+    for i in $(seq "$RUNS"); do
+        [ -n "${BEFORE:-}" ] && eval "$BEFORE"
+        /usr/bin/time -f "%e %M" -o "$TMP/t" "$@" > "$TMP/out" 2> "$TMP/err" || { cat "$TMP/err" >&2; die "$name failed"; }
+        read -r s m < "$TMP/t"
+        secs+=("$s"); [ "$m" -gt "$peak" ] && peak="$m"
+        log "$name run $i/$RUNS: $s s, $((m / 1024)) MiB"
+    done
+    SEC[$name]="$(printf '%s\n' "${secs[@]}" | sort -g | sed -n "$(( (RUNS + 1) / 2 ))p")"
+    RSS[$name]=$((peak / 1024))
+}
+calc() { awk "BEGIN { printf \"%.4f\", $1 }"; }
+measure "(a) C floor: csvcount" bash -c "$(pwd)/bench/bin/csvcount -k '$REG' && $(pwd)/bench/bin/csvcount -k '$FUND'"
+measure "(b) read-count, 1 thread" bash -c "'$BIN' read-count '$REG' --threads 1 && '$BIN' read-count '$FUND' --threads 1"
+measure "(b) read-count, 2 threads" bash -c "'$BIN' read-count '$REG' --threads 2 && '$BIN' read-count '$FUND' --threads 2"
+BEFORE="rm -rf '$OUT'" measure "(c) full run" "$BIN" run "$DATA/bench.yml" --threads 2 --quiet
+"$BIN" check-expected --published "$OUT/latest" --expected "$DATA/expected.json" >&2 || die "the run does not match expected.json"
+measure "(d) aggregate-only rerun" "$BIN" run "$DATA/bench.yml" --threads 2 --quiet --stage aggregate
+measure "(e) no-op rerun" "$BIN" run "$DATA/bench.yml" --threads 2 --quiet
+
+TABLE="$TMP/table"
+{
+    printf '%-28s %9s %9s %12s %8s\n' measurement seconds "MB/s" "rows/s" "RSS MiB"
+    for k in "(a) C floor: csvcount" "(b) read-count, 1 thread" "(b) read-count, 2 threads" "(c) full run" "(d) aggregate-only rerun" "(e) no-op rerun"; do
+        s="${SEC[$k]}"
+        printf '%-28s %9.2f %9.1f %12.0f %8s\n' "$k" "$s" "$(calc "$BYTES / $s / 1000000")" "$(calc "$ROWS / $s")" "${RSS[$k]}"
+    done
+    floor="${SEC[(a) C floor: csvcount]}"; full="${SEC[(c) full run]}"; agg="${SEC[(d) aggregate-only rerun]}"
+    printf 'full run / C floor: %.2f (target <= 2.5)\n' "$(calc "$full / $floor")"
+    printf 'full run / aggregate-only: %.2f (target >= 5)\n' "$(calc "$full / $agg")"
+    printf 'no-op rerun: %.2f s (target < 2 s + hashing)\n' "${SEC[(e) no-op rerun]}"
+    printf 'peak RSS of the full run: %s MiB (target <= 1024)\n' "${RSS[(c) full run]}"
+} > "$TABLE"
+cat "$TABLE"
+if [ "$APPEND" = 1 ]; then
+    {
+        echo
+        echo "## Pipeline — $(date -u '+%Y-%m-%d %H:%M UTC')"
+        echo
+        echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); load average at start $(cut -d' ' -f1-3 /proc/loadavg)."
+        echo "Data: $ORGS organizations + $FUNDING funding rows (generate --seed 42), $(calc "$BYTES / 1000000") MB of UTF-8 CSV; medians of $RUNS runs; the run's counts and totals match expected.json."
+        echo
+        echo '```'
+        cat "$TABLE"
+        echo '```'
+    } >> BENCHMARKS.md
+    log "appended to BENCHMARKS.md"
+fi
