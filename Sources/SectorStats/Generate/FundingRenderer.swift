@@ -111,12 +111,31 @@ struct FundingRenderer {
     let seed: UInt64
     let totalRows: Int
     let dupRate: Double
+    let purposeTables: [(weights: [(Purpose, Int)], total: Int)]
+
+    init(plan: OrganizationPlan, catalog: RegionCatalog, asOf: CivilDate, seed: UInt64, totalRows: Int, dupRate: Double) {
+        self.plan = plan
+        self.catalog = catalog
+        self.asOf = asOf
+        self.seed = seed
+        self.totalRows = totalRows
+        self.dupRate = dupRate
+        purposeTables = (2010...2030).map { Self.purposeTable(year: $0) }
+    }
 
     static let factsSalt: UInt64 = 0xF0F0
     static let renderSalt: UInt64 = 0xF1E1
     static let dupSalt: UInt64 = 0xD0D0
     static let companySalt: UInt64 = 0xC0C0
     static let recordPrefixes = ["JZ", "JZ", "ZZ", "FR"]
+
+    /// Membership in `reliefPurposes` without hashing the label (a hot path).
+    static func isRelief(_ purpose: Purpose) -> Bool {
+        switch purpose {
+        case .epidemicControl, .disasterRelief, .emergencyRescue, .povertyEradication, .povertyAlleviation: true
+        default: false
+        }
+    }
     static let reliefPurposes: Set<Purpose> = [.epidemicControl, .disasterRelief, .emergencyRescue, .povertyEradication,
                                                .povertyAlleviation]
 
@@ -311,8 +330,7 @@ struct FundingRenderer {
     }
 
     private func companyName(_ rng: inout SplitMix64) -> String {
-        let place = catalog.provinces[rng.below(catalog.provinces.count)].division.name
-        let short = place.hasSuffix("省") || place.hasSuffix("市") ? String(place.dropLast()) : place
+        let short = catalog.provinces[rng.below(catalog.provinces.count)].shortName
         return short + rng.pick(Vocabulary.companyWords) + rng.pick(Vocabulary.companyWords)
             + rng.pick(Vocabulary.companyKinds) + rng.pick(Vocabulary.companyForms)
     }
@@ -331,6 +349,18 @@ struct FundingRenderer {
     }
 
     private func pickPurpose(year: Int, rng: inout SplitMix64) -> Purpose {
+        let table = purposeTables[min(year, 2030) - 2010]
+        var r = rng.below(table.total)
+        for (purpose, weight) in table.weights {
+            if r < weight { return purpose }
+            r -= weight
+        }
+        return .other
+    }
+
+    /// Purposes and their weights for each year from 2010 (COVID-19 from 2020, poverty
+    /// eradication 2016–2020, rural revitalization from 2018, disaster years 2013 and 2021).
+    static func purposeTable(year: Int) -> (weights: [(Purpose, Int)], total: Int) {
         var weights: [(Purpose, Int)] = [
             (.disasterRelief, year == 2013 || year == 2021 ? 12 : 5), (.emergencyRescue, 3),
             (.povertyAlleviation, year < 2016 ? 12 : 5), (.elderlyCare, 8), (.disabilityAssistance, 5), (.children, 8),
@@ -340,13 +370,7 @@ struct FundingRenderer {
         if year >= 2018 { weights.append((.ruralRevitalization, year >= 2021 ? 12 : 3)) }
         if year == 2020 { weights.append((.epidemicControl, 30)) }
         if year >= 2021 { weights.append((.epidemicControl, 8)) }
-        let total = weights.reduce(0) { $0 + $1.1 }
-        var r = rng.below(total)
-        for (purpose, weight) in weights {
-            if r < weight { return purpose }
-            r -= weight
-        }
-        return .other
+        return (weights, weights.reduce(0) { $0 + $1.1 })
     }
 
     // MARK: - Duplicates
@@ -529,7 +553,7 @@ struct FundingRenderer {
         }
         let purpose = f.unknownPurpose == nil ? f.purpose : .other
         if f.unknownPurpose != nil { tally.purposeUnknown += 1 }
-        if Self.reliefPurposes.contains(purpose) {
+        if Self.isRelief(purpose) {
             tally.reliefRecords += 1
             tally.reliefAmount += written.amount
         }

@@ -27,6 +27,8 @@ struct RegionCatalog: Sendable {
         let prefectures: [Division]
         let counties: [Division]
         let retiredCounties: [RetiredDivision]
+        /// The name without 省 or 市 (广东, 北京), as company names use it.
+        let shortName: String
     }
 
     let provinces: [Province]
@@ -74,7 +76,9 @@ struct RegionCatalog: Sendable {
             guard !counties.isEmpty else { continue }
             provinces.append(Province(
                 division: division, weight: weight, prefectures: inside.filter { $0.level == .prefecture },
-                counties: counties, retiredCounties: retired))
+                counties: counties, retiredCounties: retired,
+                shortName: division.name.hasSuffix("省") || division.name.hasSuffix("市")
+                    ? String(division.name.dropLast()) : division.name))
         }
         guard !provinces.isEmpty else {
             throw SectorStatsError(.corruptData, file: folder.path, "the region reference holds no provinces with counties")
