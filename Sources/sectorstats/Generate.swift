@@ -77,7 +77,8 @@ extension SectorStatsCommand {
             guard (0...0.5).contains(dupRate) else { throw ValidationError("--dup-rate must be between 0 and 0.5") }
             guard (0...9).contains(gzipLevel) else { throw ValidationError("--gzip-level must be 0…9") }
             guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
-            guard parsedAsOf != nil else { throw ValidationError("--as-of must be a date yyyy-mm-dd, got '\(asOf)'") }
+            guard let date = parsedAsOf else { throw ValidationError("--as-of must be a date yyyy-mm-dd, got '\(asOf)'") }
+            guard (2011...2100).contains(date.year) else { throw ValidationError("--as-of must be in 2011…2100") }
             guard ["utf-8", "utf8", "utf-8-bom", "gb18030"].contains(encoding.lowercased()) else {
                 throw ValidationError("--encoding must be utf-8, utf-8-bom or gb18030, got '\(encoding)'")
             }

@@ -572,7 +572,7 @@ struct FundingRenderer {
             rb.append(rng.pick(Vocabulary.garbageDates))
             return
         }
-        let year = rng.int(in: 2010...min(2020, asOf.year))
+        let year = rng.int(in: 2010...min(2020, asOf.year - 1))
         let month = rng.int(in: 1...12)
         let day = CivilDate.daysInMonth(year: year, month: month) + 1 + rng.below(2)
         let styles: [ValueFormatter.DateStyle] = [.iso, .slash, .dot, .compact, .chinese, .isoWithTime]

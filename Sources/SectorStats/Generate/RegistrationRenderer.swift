@@ -276,7 +276,7 @@ struct RegistrationRenderer {
             rb.append(rng.pick(Vocabulary.garbageDates))
             return
         }
-        let year = rng.int(in: 1995...min(2020, asOf.year))
+        let year = rng.int(in: 1995...min(2020, asOf.year - 1))
         let month = rng.int(in: 1...12)
         let day = CivilDate.daysInMonth(year: year, month: month) + 1 + rng.below(2)
         let styles: [ValueFormatter.DateStyle] = [.iso, .slash, .dot, .compact, .chinese, .isoWithTime]
