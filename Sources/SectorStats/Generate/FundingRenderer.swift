@@ -129,6 +129,39 @@ struct FundingRenderer {
     static let companySalt: UInt64 = 0xC0C0
     static let recordPrefixes = ["JZ", "JZ", "ZZ", "FR"]
 
+    /// The position in `SourceType.allCases`, without comparing raw values (a hot path).
+    static func index(of source: SourceType) -> Int {
+        switch source {
+        case .corporate: 0
+        case .individual: 1
+        case .foundationGrant: 2
+        case .governmentPurchase: 3
+        case .governmentSubsidy: 4
+        case .lotteryFund: 5
+        case .other: 6
+        }
+    }
+
+    /// The position in `Purpose.allCases`, without comparing raw values (a hot path).
+    static func index(of purpose: Purpose) -> Int {
+        switch purpose {
+        case .epidemicControl: 0
+        case .disasterRelief: 1
+        case .emergencyRescue: 2
+        case .povertyEradication: 3
+        case .ruralRevitalization: 4
+        case .povertyAlleviation: 5
+        case .elderlyCare: 6
+        case .disabilityAssistance: 7
+        case .children: 8
+        case .education: 9
+        case .healthcare: 10
+        case .environment: 11
+        case .communityService: 12
+        case .other: 13
+        }
+    }
+
     /// Membership in `reliefPurposes` without hashing the label (a hot path).
     static func isRelief(_ purpose: Purpose) -> Bool {
         switch purpose {
@@ -404,7 +437,7 @@ struct FundingRenderer {
         let duplicate = factsPosition != position
         var rng = SplitMix64.stream(seed: seed, salt: Self.renderSalt, index: position)
         let zh = layout.shape.headers == .chinese
-        let dateStyles = ValueFormatter.DateStyle.allCases
+        let dateStyles = ValueFormatter.dateStyles
         let preferredDate = dateStyles[(fileIndex + 3) % dateStyles.count]
 
         // The money columns this row fills, before any defect.
@@ -441,7 +474,7 @@ struct FundingRenderer {
                 return reason == .amountGarbage ? rng.pick(Vocabulary.garbageAmounts) : rng.pick(Vocabulary.negativeAmounts)
             }
             var bytes: [UInt8] = []
-            var style = rng.pick(ValueFormatter.AmountStyle.allCases)
+            var style = rng.pick(ValueFormatter.amountStyles)
             if (style == .yiYuan || style == .yi) && fen < 1_000_000_000 { style = .wanYuan }
             ValueFormatter.appendAmount(fen, style: style, to: &bytes)
             return String(decoding: bytes, as: UTF8.self)
@@ -562,8 +595,8 @@ struct FundingRenderer {
         let y = f.received.year - 2000
         tally.yearRecords[y] += 1
         tally.yearAmount[y] += written.amount
-        tally.sourceAmount[SourceType.allCases.firstIndex(of: layout.has(.sourceType) ? f.source : .other)!] += written.amount
-        tally.purposeAmount[Purpose.allCases.firstIndex(of: purpose)!] += written.amount
+        tally.sourceAmount[Self.index(of: layout.has(.sourceType) ? f.source : .other)] += written.amount
+        tally.purposeAmount[Self.index(of: purpose)] += written.amount
         return .accepted
     }
 

@@ -88,7 +88,7 @@ struct RegistrationRenderer {
         let reason = stale ? nil : org.defectReason
         let shape = layout.shape
         let zh = shape.headers == .chinese
-        let dateStyles = ValueFormatter.DateStyle.allCases
+        let dateStyles = ValueFormatter.dateStyles
         let preferredDate = dateStyles[fileIndex % dateStyles.count]
         func dateStyle() -> ValueFormatter.DateStyle {
             rng.chance(0.7) ? preferredDate : rng.pick(dateStyles)
