@@ -306,11 +306,14 @@ struct RegistrationRenderer {
         let count = rng.int(in: 3...10)
         let separators = ["，", "、", "；", ", ", "，"]
         let separator = rng.pick(separators)
+        // Distinct activities: a partial Fisher–Yates shuffle of the list's indices.
+        var order = Array(Vocabulary.scopeActivities.indices)
         for k in 0..<count {
             if k > 0 {
                 if !noLineBreaks && rng.chance(0.04) { rb.append("\n") } else { rb.append(separator) }
             }
-            let activity = rng.pick(Vocabulary.scopeActivities)
+            order.swapAt(k, k + rng.below(order.count - k))
+            let activity = Vocabulary.scopeActivities[order[k]]
             if rng.chance(0.03) {
                 rb.append("\"")
                 rb.append(activity)
