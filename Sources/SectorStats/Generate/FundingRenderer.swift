@@ -18,17 +18,21 @@ struct FundingLayout: Sendable {
                       .amount, .cash, .inKind, .purpose, .region, .beneficiaries]
         }
         headers = fields.map { RegistrationLayout.spelling($0.spellings, language: shape.headers, variant: fileIndex) }
+        hasSplit = fields.contains(.cash) && fields.contains(.inKind)
+        hasSourceType = fields.contains(.sourceType)
     }
 
-    func has(_ field: FundingField) -> Bool { fields.contains(field) }
+    /// Cash and in_kind columns both present.
+    let hasSplit: Bool
+    let hasSourceType: Bool
 
-    var hasSplit: Bool { has(.cash) && has(.inKind) }
+    func has(_ field: FundingField) -> Bool { fields.contains(field) }
 
     var applicableReasons: [QuarantineReason] {
         [.csvMalformed, .fieldCount, .encoding, .missingRequired, .sourceUnknown, .amountGarbage, .amountNegative,
          .splitMismatch, .dateImpossible, .dateFuture, .countGarbage].filter { reason in
             switch reason {
-            case .sourceUnknown: has(.sourceType)
+            case .sourceUnknown: hasSourceType
             case .splitMismatch: hasSplit
             default: true
             }
@@ -121,6 +125,13 @@ struct FundingRenderer {
         self.totalRows = totalRows
         self.dupRate = dupRate
         purposeTables = (2010...2030).map { Self.purposeTable(year: $0) }
+        companies = (0..<min(100_000, max(50, totalRows / 40))).map { k in
+            var rng = SplitMix64.stream(seed: seed, salt: Self.companySalt, index: k)
+            let short = catalog.provinces[rng.below(catalog.provinces.count)].shortName
+            let name = short + rng.pick(Vocabulary.companyWords) + rng.pick(Vocabulary.companyWords)
+                + rng.pick(Vocabulary.companyKinds) + rng.pick(Vocabulary.companyForms)
+            return (name, rng.below(Vocabulary.industries.count))
+        }
     }
 
     static let factsSalt: UInt64 = 0xF0F0
@@ -173,7 +184,11 @@ struct FundingRenderer {
                                                .povertyAlleviation]
 
     /// The number of distinct corporate funders: repeated donors make a real top-funders table.
-    var companyCount: Int { max(50, totalRows / 40) }
+    /// Capped, so that memory does not grow with the number of rows.
+    var companyCount: Int { companies.count }
+
+    /// Every corporate funder's name and industry (an index into `Vocabulary.industries`).
+    let companies: [(name: String, industry: Int)]
 
     /// Relative numbers of receipts by year from 2010 (donations roughly doubled 2010–2018;
     /// 2020 carries the COVID-19 drives).
@@ -251,9 +266,8 @@ struct FundingRenderer {
         switch source {
         case .corporate:
             let k = Int(Double(companyCount) * pow3(rng.unit()))
-            var company = SplitMix64.stream(seed: seed, salt: Self.companySalt, index: k)
-            funder = companyName(&company)
-            industry = rng.chance(0.93) ? rng.chance(0.9) ? Vocabulary.industries[company.below(Vocabulary.industries.count)]
+            funder = companies[k].name
+            industry = rng.chance(0.93) ? rng.chance(0.9) ? Vocabulary.industries[companies[k].industry]
                 : rng.pick(Vocabulary.industries) : ""
             yuanLow = 10_000
             yuanHigh = 20_000_000
@@ -327,7 +341,7 @@ struct FundingRenderer {
         case 3..<6: region = String(recipientRegion)
         default:
             region = purpose == .epidemicControl && rng.chance(0.5) ? rng.pick(["湖北省", "武汉市", "湖北省武汉市江汉区"])
-                : catalog.path(of: recipientRegion).joined()
+                : catalog.joinedPath(of: recipientRegion)
         }
         return FundingFacts(
             received: received, source: source, purpose: purpose, unknownPurpose: unknownPurpose, recipient: recipient,
@@ -360,12 +374,6 @@ struct FundingRenderer {
         var magnitude: Int64 = 1
         while Double(magnitude) * 100 <= yuan { magnitude *= 10 }
         return max(1, Int64(yuan) / magnitude * magnitude)
-    }
-
-    private func companyName(_ rng: inout SplitMix64) -> String {
-        let short = catalog.provinces[rng.below(catalog.provinces.count)].shortName
-        return short + rng.pick(Vocabulary.companyWords) + rng.pick(Vocabulary.companyWords)
-            + rng.pick(Vocabulary.companyKinds) + rng.pick(Vocabulary.companyForms)
     }
 
     private func pickSource(year: Int, rng: inout SplitMix64) -> SourceType {
@@ -442,9 +450,6 @@ struct FundingRenderer {
 
         // The money columns this row fills, before any defect.
         var mode = layout.hasSplit ? f.splitMode : 0
-        var amountText: String?
-        var cashText: String?
-        var inKindText: String?
         var amount = f.amount
         var cash = f.cash
         var inKind = f.inKind
@@ -468,21 +473,16 @@ struct FundingRenderer {
         }
         let showAmount = mode != 4 && missing != .amount
         let showCash = mode == 1 || mode == 2 || mode == 4 || (missing == .amount && mode == 2)
-        let showInKind = mode == 1 || mode == 3 || mode == 4
-        func money(_ fen: Int64, _ field: FundingField) -> String {
-            if badMoneyField == field {
-                return reason == .amountGarbage ? rng.pick(Vocabulary.garbageAmounts) : rng.pick(Vocabulary.negativeAmounts)
+        let showInKind = (mode == 1 || mode == 3 || mode == 4) && missing != .amount
+        func money(_ fen: Int64, bad: Bool) {
+            if bad {
+                rb.append(reason == .amountGarbage ? rng.pick(Vocabulary.garbageAmounts) : rng.pick(Vocabulary.negativeAmounts))
+                return
             }
-            var bytes: [UInt8] = []
             var style = rng.pick(ValueFormatter.amountStyles)
             if (style == .yiYuan || style == .yi) && fen < 1_000_000_000 { style = .wanYuan }
-            ValueFormatter.appendAmount(fen, style: style, to: &bytes)
-            return String(decoding: bytes, as: UTF8.self)
+            ValueFormatter.appendAmount(fen, style: style, to: &rb.bytes)
         }
-        if showAmount { amountText = money(amount, .amount) }
-        if showCash { cashText = money(cash, .cash) }
-        if showInKind { inKindText = money(inKind, .inKind) }
-        if missing == .amount { inKindText = nil }
 
         for field in layout.fields {
             switch field {
@@ -524,11 +524,11 @@ struct FundingRenderer {
             case .funderIndustry:
                 rb.append(f.funderIndustry)
             case .amount:
-                if let amountText { rb.append(amountText) }
+                if showAmount { money(amount, bad: badMoneyField == .amount) }
             case .cash:
-                if let cashText { rb.append(cashText) }
+                if showCash { money(cash, bad: badMoneyField == .cash) }
             case .inKind:
-                if let inKindText { rb.append(inKindText) }
+                if showInKind { money(inKind, bad: badMoneyField == .inKind) }
             case .receivedOn:
                 if missing == .receivedOn { break }
                 if reason == .dateImpossible {
@@ -595,7 +595,7 @@ struct FundingRenderer {
         let y = f.received.year - 2000
         tally.yearRecords[y] += 1
         tally.yearAmount[y] += written.amount
-        tally.sourceAmount[Self.index(of: layout.has(.sourceType) ? f.source : .other)] += written.amount
+        tally.sourceAmount[Self.index(of: layout.hasSourceType ? f.source : .other)] += written.amount
         tally.purposeAmount[Self.index(of: purpose)] += written.amount
         return .accepted
     }

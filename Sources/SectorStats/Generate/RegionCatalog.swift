@@ -38,6 +38,7 @@ struct RegionCatalog: Sendable {
     let table: RegionTable
     /// ``path(of:)`` for every code, worked out once: rows ask for it all the time.
     private var paths: [Int: [String]] = [:]
+    private var joinedPaths: [Int: String] = [:]
 
     /// Relative numbers of social organizations by province (roughly the 2020 shares), for
     /// provinces 11–65; Taiwan, Hong Kong and Macao register no organizations here.
@@ -96,6 +97,12 @@ struct RegionCatalog: Sendable {
         var paths: [Int: [String]] = [:]
         for code in Array(byCode.keys) + Array(retiredByCode.keys) { paths[code] = computePath(of: code) }
         self.paths = paths
+        joinedPaths = paths.mapValues { $0.joined() }
+    }
+
+    /// ``path(of:)`` joined into one name (湖北省武汉市江汉区).
+    func joinedPath(of code: Int) -> String {
+        joinedPaths[code] ?? ""
     }
 
     /// The province to register an organization in, by weight.
