@@ -16,9 +16,10 @@ extension SectorStatsCommand {
                 organizations per year, funding totals in fen. The same options and seed give \
                 byte-identical files. Rows stream to disk: memory grows with --orgs, not --funding.
                 By default each kind is one file shaped by --encoding, --line-ending, --delimiter, \
-                --headers and --gzip; --mixed-shapes writes four files per kind instead (GB18030 \
-                with Chinese headers; UTF-8 with BOM and CRLF, narrow columns; gzip with English \
-                headers; tab-delimited).
+                --headers and --gzip; --files N splits each kind over N files (numbered, so name \
+                order is write order); --mixed-shapes cycles them through the four bundled shapes \
+                (GB18030 with Chinese headers; UTF-8 with BOM and CRLF, narrow columns; gzip with \
+                English headers; tab-delimited) and defaults to four files.
                 """
         )
 
@@ -55,8 +56,11 @@ extension SectorStatsCommand {
         @Option(help: "gzip level 0-9 for compressed files.")
         var gzipLevel: Int = 6
 
-        @Flag(help: "Write four files per kind, one in each bundled shape.")
+        @Flag(help: "Cycle the files of each kind through the four bundled shapes.")
         var mixedShapes = false
+
+        @Option(help: "Files per kind, rows split evenly (default: 1, or 4 with --mixed-shapes).")
+        var files: Int?
 
         @Option(help: "Share of rows with a defect (a quarantine reason).")
         var badRate: Double = 0.01
@@ -77,7 +81,9 @@ extension SectorStatsCommand {
             guard (0...0.5).contains(dupRate) else { throw ValidationError("--dup-rate must be between 0 and 0.5") }
             guard (0...9).contains(gzipLevel) else { throw ValidationError("--gzip-level must be 0…9") }
             guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
-            guard parsedAsOf != nil else { throw ValidationError("--as-of must be a date yyyy-mm-dd, got '\(asOf)'") }
+            if let files, !(1...99).contains(files) { throw ValidationError("--files must be 1…99") }
+            guard let date = parsedAsOf else { throw ValidationError("--as-of must be a date yyyy-mm-dd, got '\(asOf)'") }
+            guard (2011...2100).contains(date.year) else { throw ValidationError("--as-of must be in 2011…2100") }
             guard ["utf-8", "utf8", "utf-8-bom", "gb18030"].contains(encoding.lowercased()) else {
                 throw ValidationError("--encoding must be utf-8, utf-8-bom or gb18030, got '\(encoding)'")
             }
@@ -101,7 +107,8 @@ extension SectorStatsCommand {
         }
 
         func run() throws {
-            let shapes = mixedShapes ? FileShape.mixed : [shape]
+            let count = files ?? (mixedShapes ? FileShape.mixed.count : 1)
+            let shapes = (0..<count).map { mixedShapes ? FileShape.mixed[$0 % FileShape.mixed.count] : shape }
             let options = GeneratorOptions(
                 organizations: orgs, fundingRows: funding, seed: seed, asOf: parsedAsOf!, badRate: badRate,
                 dupRate: dupRate, registrationShapes: shapes, fundingShapes: shapes,

@@ -18,17 +18,21 @@ struct FundingLayout: Sendable {
                       .amount, .cash, .inKind, .purpose, .region, .beneficiaries]
         }
         headers = fields.map { RegistrationLayout.spelling($0.spellings, language: shape.headers, variant: fileIndex) }
+        hasSplit = fields.contains(.cash) && fields.contains(.inKind)
+        hasSourceType = fields.contains(.sourceType)
     }
 
-    func has(_ field: FundingField) -> Bool { fields.contains(field) }
+    /// Cash and in_kind columns both present.
+    let hasSplit: Bool
+    let hasSourceType: Bool
 
-    var hasSplit: Bool { has(.cash) && has(.inKind) }
+    func has(_ field: FundingField) -> Bool { fields.contains(field) }
 
     var applicableReasons: [QuarantineReason] {
         [.csvMalformed, .fieldCount, .encoding, .missingRequired, .sourceUnknown, .amountGarbage, .amountNegative,
          .splitMismatch, .dateImpossible, .dateFuture, .countGarbage].filter { reason in
             switch reason {
-            case .sourceUnknown: has(.sourceType)
+            case .sourceUnknown: hasSourceType
             case .splitMismatch: hasSplit
             default: true
             }
@@ -111,17 +115,80 @@ struct FundingRenderer {
     let seed: UInt64
     let totalRows: Int
     let dupRate: Double
+    let purposeTables: [(weights: [(Purpose, Int)], total: Int)]
+
+    init(plan: OrganizationPlan, catalog: RegionCatalog, asOf: CivilDate, seed: UInt64, totalRows: Int, dupRate: Double) {
+        self.plan = plan
+        self.catalog = catalog
+        self.asOf = asOf
+        self.seed = seed
+        self.totalRows = totalRows
+        self.dupRate = dupRate
+        purposeTables = (2010...2030).map { Self.purposeTable(year: $0) }
+        companies = (0..<min(100_000, max(50, totalRows / 40))).map { k in
+            var rng = SplitMix64.stream(seed: seed, salt: Self.companySalt, index: k)
+            let short = catalog.provinces[rng.below(catalog.provinces.count)].shortName
+            let name = short + rng.pick(Vocabulary.companyWords) + rng.pick(Vocabulary.companyWords)
+                + rng.pick(Vocabulary.companyKinds) + rng.pick(Vocabulary.companyForms)
+            return (name, rng.below(Vocabulary.industries.count))
+        }
+    }
 
     static let factsSalt: UInt64 = 0xF0F0
     static let renderSalt: UInt64 = 0xF1E1
     static let dupSalt: UInt64 = 0xD0D0
     static let companySalt: UInt64 = 0xC0C0
     static let recordPrefixes = ["JZ", "JZ", "ZZ", "FR"]
+
+    /// The position in `SourceType.allCases`, without comparing raw values (a hot path).
+    static func index(of source: SourceType) -> Int {
+        switch source {
+        case .corporate: 0
+        case .individual: 1
+        case .foundationGrant: 2
+        case .governmentPurchase: 3
+        case .governmentSubsidy: 4
+        case .lotteryFund: 5
+        case .other: 6
+        }
+    }
+
+    /// The position in `Purpose.allCases`, without comparing raw values (a hot path).
+    static func index(of purpose: Purpose) -> Int {
+        switch purpose {
+        case .epidemicControl: 0
+        case .disasterRelief: 1
+        case .emergencyRescue: 2
+        case .povertyEradication: 3
+        case .ruralRevitalization: 4
+        case .povertyAlleviation: 5
+        case .elderlyCare: 6
+        case .disabilityAssistance: 7
+        case .children: 8
+        case .education: 9
+        case .healthcare: 10
+        case .environment: 11
+        case .communityService: 12
+        case .other: 13
+        }
+    }
+
+    /// Membership in `reliefPurposes` without hashing the label (a hot path).
+    static func isRelief(_ purpose: Purpose) -> Bool {
+        switch purpose {
+        case .epidemicControl, .disasterRelief, .emergencyRescue, .povertyEradication, .povertyAlleviation: true
+        default: false
+        }
+    }
     static let reliefPurposes: Set<Purpose> = [.epidemicControl, .disasterRelief, .emergencyRescue, .povertyEradication,
                                                .povertyAlleviation]
 
     /// The number of distinct corporate funders: repeated donors make a real top-funders table.
-    var companyCount: Int { max(50, totalRows / 40) }
+    /// Capped, so that memory does not grow with the number of rows.
+    var companyCount: Int { companies.count }
+
+    /// Every corporate funder's name and industry (an index into `Vocabulary.industries`).
+    let companies: [(name: String, industry: Int)]
 
     /// Relative numbers of receipts by year from 2010 (donations roughly doubled 2010–2018;
     /// 2020 carries the COVID-19 drives).
@@ -199,9 +266,8 @@ struct FundingRenderer {
         switch source {
         case .corporate:
             let k = Int(Double(companyCount) * pow3(rng.unit()))
-            var company = SplitMix64.stream(seed: seed, salt: Self.companySalt, index: k)
-            funder = companyName(&company)
-            industry = rng.chance(0.93) ? rng.chance(0.9) ? Vocabulary.industries[company.below(Vocabulary.industries.count)]
+            funder = companies[k].name
+            industry = rng.chance(0.93) ? rng.chance(0.9) ? Vocabulary.industries[companies[k].industry]
                 : rng.pick(Vocabulary.industries) : ""
             yuanLow = 10_000
             yuanHigh = 20_000_000
@@ -275,7 +341,7 @@ struct FundingRenderer {
         case 3..<6: region = String(recipientRegion)
         default:
             region = purpose == .epidemicControl && rng.chance(0.5) ? rng.pick(["湖北省", "武汉市", "湖北省武汉市江汉区"])
-                : catalog.path(of: recipientRegion).joined()
+                : catalog.joinedPath(of: recipientRegion)
         }
         return GeneratedFunding(
             received: received, source: source, purpose: purpose, unknownPurpose: unknownPurpose, recipient: recipient,
@@ -310,13 +376,6 @@ struct FundingRenderer {
         return max(1, Int64(yuan) / magnitude * magnitude)
     }
 
-    private func companyName(_ rng: inout SplitMix64) -> String {
-        let place = catalog.provinces[rng.below(catalog.provinces.count)].division.name
-        let short = place.hasSuffix("省") || place.hasSuffix("市") ? String(place.dropLast()) : place
-        return short + rng.pick(Vocabulary.companyWords) + rng.pick(Vocabulary.companyWords)
-            + rng.pick(Vocabulary.companyKinds) + rng.pick(Vocabulary.companyForms)
-    }
-
     private func pickSource(year: Int, rng: inout SplitMix64) -> SourceType {
         let r = rng.below(100)
         switch r {
@@ -331,6 +390,18 @@ struct FundingRenderer {
     }
 
     private func pickPurpose(year: Int, rng: inout SplitMix64) -> Purpose {
+        let table = purposeTables[min(year, 2030) - 2010]
+        var r = rng.below(table.total)
+        for (purpose, weight) in table.weights {
+            if r < weight { return purpose }
+            r -= weight
+        }
+        return .other
+    }
+
+    /// Purposes and their weights for each year from 2010 (COVID-19 from 2020, poverty
+    /// eradication 2016–2020, rural revitalization from 2018, disaster years 2013 and 2021).
+    static func purposeTable(year: Int) -> (weights: [(Purpose, Int)], total: Int) {
         var weights: [(Purpose, Int)] = [
             (.disasterRelief, year == 2013 || year == 2021 ? 12 : 5), (.emergencyRescue, 3),
             (.povertyAlleviation, year < 2016 ? 12 : 5), (.elderlyCare, 8), (.disabilityAssistance, 5), (.children, 8),
@@ -340,13 +411,7 @@ struct FundingRenderer {
         if year >= 2018 { weights.append((.ruralRevitalization, year >= 2021 ? 12 : 3)) }
         if year == 2020 { weights.append((.epidemicControl, 30)) }
         if year >= 2021 { weights.append((.epidemicControl, 8)) }
-        let total = weights.reduce(0) { $0 + $1.1 }
-        var r = rng.below(total)
-        for (purpose, weight) in weights {
-            if r < weight { return purpose }
-            r -= weight
-        }
-        return .other
+        return (weights, weights.reduce(0) { $0 + $1.1 })
     }
 
     // MARK: - Duplicates
@@ -380,14 +445,11 @@ struct FundingRenderer {
         let duplicate = factsPosition != position
         var rng = SplitMix64.stream(seed: seed, salt: Self.renderSalt, index: position)
         let zh = layout.shape.headers == .chinese
-        let dateStyles = ValueFormatter.DateStyle.allCases
+        let dateStyles = ValueFormatter.dateStyles
         let preferredDate = dateStyles[(fileIndex + 3) % dateStyles.count]
 
         // The money columns this row fills, before any defect.
         var mode = layout.hasSplit ? f.splitMode : 0
-        var amountText: String?
-        var cashText: String?
-        var inKindText: String?
         var amount = f.amount
         var cash = f.cash
         var inKind = f.inKind
@@ -411,21 +473,16 @@ struct FundingRenderer {
         }
         let showAmount = mode != 4 && missing != .amount
         let showCash = mode == 1 || mode == 2 || mode == 4 || (missing == .amount && mode == 2)
-        let showInKind = mode == 1 || mode == 3 || mode == 4
-        func money(_ fen: Int64, _ field: FundingField) -> String {
-            if badMoneyField == field {
-                return reason == .amountGarbage ? rng.pick(Vocabulary.garbageAmounts) : rng.pick(Vocabulary.negativeAmounts)
+        let showInKind = (mode == 1 || mode == 3 || mode == 4) && missing != .amount
+        func money(_ fen: Int64, bad: Bool) {
+            if bad {
+                rb.append(reason == .amountGarbage ? rng.pick(Vocabulary.garbageAmounts) : rng.pick(Vocabulary.negativeAmounts))
+                return
             }
-            var bytes: [UInt8] = []
-            var style = rng.pick(ValueFormatter.AmountStyle.allCases)
+            var style = rng.pick(ValueFormatter.amountStyles)
             if (style == .yiYuan || style == .yi) && fen < 1_000_000_000 { style = .wanYuan }
-            ValueFormatter.appendAmount(fen, style: style, to: &bytes)
-            return String(decoding: bytes, as: UTF8.self)
+            ValueFormatter.appendAmount(fen, style: style, to: &rb.bytes)
         }
-        if showAmount { amountText = money(amount, .amount) }
-        if showCash { cashText = money(cash, .cash) }
-        if showInKind { inKindText = money(inKind, .inKind) }
-        if missing == .amount { inKindText = nil }
 
         for field in layout.fields {
             switch field {
@@ -467,11 +524,11 @@ struct FundingRenderer {
             case .funderIndustry:
                 rb.append(f.funderIndustry)
             case .amount:
-                if let amountText { rb.append(amountText) }
+                if showAmount { money(amount, bad: badMoneyField == .amount) }
             case .cash:
-                if let cashText { rb.append(cashText) }
+                if showCash { money(cash, bad: badMoneyField == .cash) }
             case .inKind:
-                if let inKindText { rb.append(inKindText) }
+                if showInKind { money(inKind, bad: badMoneyField == .inKind) }
             case .receivedOn:
                 if missing == .receivedOn { break }
                 if reason == .dateImpossible {
@@ -529,7 +586,7 @@ struct FundingRenderer {
         }
         let purpose = f.unknownPurpose == nil ? f.purpose : .other
         if f.unknownPurpose != nil { tally.purposeUnknown += 1 }
-        if Self.reliefPurposes.contains(purpose) {
+        if Self.isRelief(purpose) {
             tally.reliefRecords += 1
             tally.reliefAmount += written.amount
         }
@@ -538,8 +595,8 @@ struct FundingRenderer {
         let y = f.received.year - 2000
         tally.yearRecords[y] += 1
         tally.yearAmount[y] += written.amount
-        tally.sourceAmount[SourceType.allCases.firstIndex(of: layout.has(.sourceType) ? f.source : .other)!] += written.amount
-        tally.purposeAmount[Purpose.allCases.firstIndex(of: purpose)!] += written.amount
+        tally.sourceAmount[Self.index(of: layout.hasSourceType ? f.source : .other)] += written.amount
+        tally.purposeAmount[Self.index(of: purpose)] += written.amount
         return .accepted
     }
 
@@ -548,7 +605,7 @@ struct FundingRenderer {
             rb.append(rng.pick(Vocabulary.garbageDates))
             return
         }
-        let year = rng.int(in: 2010...min(2020, asOf.year))
+        let year = rng.int(in: 2010...min(2020, asOf.year - 1))
         let month = rng.int(in: 1...12)
         let day = CivilDate.daysInMonth(year: year, month: month) + 1 + rng.below(2)
         let styles: [ValueFormatter.DateStyle] = [.iso, .slash, .dot, .compact, .chinese, .isoWithTime]

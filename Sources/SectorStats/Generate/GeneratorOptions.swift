@@ -59,7 +59,7 @@ public struct GeneratorOptions: Sendable {
     /// Funding records written (rows read by the pipeline, defects and duplicates included).
     public var fundingRows: Int
     public var seed: UInt64
-    /// The run's as-of date: no clean date is later; `date_future` defects are.
+    /// The run's as-of date (2011…2100): no clean date is later; `date_future` defects are.
     public var asOf: CivilDate
     /// The share of rows that carry a defect (a quarantine reason).
     public var badRate: Double
@@ -104,7 +104,8 @@ public struct GeneratorOptions: Sendable {
         guard (0...0.5).contains(badRate) else { throw fail("the bad rate must be between 0 and 0.5") }
         guard (0...0.5).contains(dupRate) else { throw fail("the duplicate rate must be between 0 and 0.5") }
         guard !registrationShapes.isEmpty, !fundingShapes.isEmpty else { throw fail("each kind needs at least one file") }
-        guard asOf.year >= 1990, asOf.year <= 2999 else { throw fail("the as-of year must be 1990…2999") }
+        // Funding spans 2010 to the as-of year; Excel serial days stay 5 digits until 2173.
+        guard asOf.year >= 2011, asOf.year <= 2100 else { throw fail("the as-of date must be in 2011…2100") }
         guard (0...9).contains(gzipLevel) else { throw fail("the gzip level must be 0…9") }
     }
 }

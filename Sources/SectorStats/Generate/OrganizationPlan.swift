@@ -60,6 +60,8 @@ struct OrganizationPlan: Sendable {
     let fileStarts: [Int]
     /// Every organization's name, drawn once: funding rows name their recipients over and over.
     let names: [String]
+    /// Every organization's USCC, 18 bytes each, for the same reason.
+    let codes: [UInt8]
 
     static let factsSalt: UInt64 = 0x0F0A
     static let nameSalt: UInt64 = 0x0A3E
@@ -218,6 +220,13 @@ struct OrganizationPlan: Sendable {
         }
         organizations = orgs
         self.foundations = foundations
+        var codes: [UInt8] = []
+        codes.reserveCapacity(orgs.count * 18)
+        for (j, org) in orgs.enumerated() {
+            codes += USCCBuilder.make(category: org.category, region: Int(org.regionCode), serial: j,
+                                      modern: org.registeredDay >= Self.day2016)
+        }
+        self.codes = codes
         names = orgs.indices.map { j in
             var rng = SplitMix64.stream(seed: seed, salt: Self.nameSalt, index: j)
             return Self.makeName(region: Int(orgs[j].regionCode), category: orgs[j].category, catalog: catalog, rng: &rng)
@@ -237,9 +246,7 @@ struct OrganizationPlan: Sendable {
 
     /// The USCC of organization `j` as its clean registration row writes it.
     func uscc(_ j: Int) -> [UInt8] {
-        let org = organizations[j]
-        let modern = org.registeredDay >= Self.day2016
-        return USCCBuilder.make(category: org.category, region: Int(org.regionCode), serial: j, modern: modern)
+        Array(codes[(j * 18)..<(j * 18 + 18)])
     }
 
     static let day2016 = Int32(CivilDate(year: 2016, month: 1, day: 1)!.dayNumber)

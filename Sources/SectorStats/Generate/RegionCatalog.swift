@@ -27,6 +27,8 @@ struct RegionCatalog: Sendable {
         let prefectures: [Division]
         let counties: [Division]
         let retiredCounties: [RetiredDivision]
+        /// The name without 省 or 市 (广东, 北京), as company names use it.
+        let shortName: String
     }
 
     let provinces: [Province]
@@ -36,6 +38,7 @@ struct RegionCatalog: Sendable {
     let table: RegionTable
     /// ``path(of:)`` for every code, worked out once: rows ask for it all the time.
     private var paths: [Int: [String]] = [:]
+    private var joinedPaths: [Int: String] = [:]
 
     /// Relative numbers of social organizations by province (roughly the 2020 shares), for
     /// provinces 11–65; Taiwan, Hong Kong and Macao register no organizations here.
@@ -74,7 +77,9 @@ struct RegionCatalog: Sendable {
             guard !counties.isEmpty else { continue }
             provinces.append(Province(
                 division: division, weight: weight, prefectures: inside.filter { $0.level == .prefecture },
-                counties: counties, retiredCounties: retired))
+                counties: counties, retiredCounties: retired,
+                shortName: division.name.hasSuffix("省") || division.name.hasSuffix("市")
+                    ? String(division.name.dropLast()) : division.name))
         }
         guard !provinces.isEmpty else {
             throw SectorStatsError(.corruptData, file: folder.path, "the region reference holds no provinces with counties")
@@ -92,6 +97,12 @@ struct RegionCatalog: Sendable {
         var paths: [Int: [String]] = [:]
         for code in Array(byCode.keys) + Array(retiredByCode.keys) { paths[code] = computePath(of: code) }
         self.paths = paths
+        joinedPaths = paths.mapValues { $0.joined() }
+    }
+
+    /// ``path(of:)`` joined into one name (湖北省武汉市江汉区).
+    func joinedPath(of code: Int) -> String {
+        joinedPaths[code] ?? ""
     }
 
     /// The province to register an organization in, by weight.

@@ -88,7 +88,7 @@ struct RegistrationRenderer {
         let reason = stale ? nil : org.defectReason
         let shape = layout.shape
         let zh = shape.headers == .chinese
-        let dateStyles = ValueFormatter.DateStyle.allCases
+        let dateStyles = ValueFormatter.dateStyles
         let preferredDate = dateStyles[fileIndex % dateStyles.count]
         func dateStyle() -> ValueFormatter.DateStyle {
             rng.chance(0.7) ? preferredDate : rng.pick(dateStyles)
@@ -276,7 +276,7 @@ struct RegistrationRenderer {
             rb.append(rng.pick(Vocabulary.garbageDates))
             return
         }
-        let year = rng.int(in: 1995...min(2020, asOf.year))
+        let year = rng.int(in: 1995...min(2020, asOf.year - 1))
         let month = rng.int(in: 1...12)
         let day = CivilDate.daysInMonth(year: year, month: month) + 1 + rng.below(2)
         let styles: [ValueFormatter.DateStyle] = [.iso, .slash, .dot, .compact, .chinese, .isoWithTime]
@@ -306,11 +306,14 @@ struct RegistrationRenderer {
         let count = rng.int(in: 3...10)
         let separators = ["，", "、", "；", ", ", "，"]
         let separator = rng.pick(separators)
+        // Distinct activities: a partial Fisher–Yates shuffle of the list's indices.
+        var order = Array(Vocabulary.scopeActivities.indices)
         for k in 0..<count {
             if k > 0 {
                 if !noLineBreaks && rng.chance(0.04) { rb.append("\n") } else { rb.append(separator) }
             }
-            let activity = rng.pick(Vocabulary.scopeActivities)
+            order.swapAt(k, k + rng.below(order.count - k))
+            let activity = Vocabulary.scopeActivities[order[k]]
             if rng.chance(0.03) {
                 rb.append("\"")
                 rb.append(activity)

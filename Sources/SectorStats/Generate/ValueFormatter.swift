@@ -10,6 +10,10 @@ enum ValueFormatter {
         case plain, grouped, bare, yuanSuffix, yenGrouped, wanYuan, wan, yiYuan, yi, fullWidth, yenHalfWidth
     }
 
+    /// `allCases`, built once (`allCases` makes a new array on every call).
+    static let dateStyles = DateStyle.allCases
+    static let amountStyles = AmountStyle.allCases
+
     // MARK: - Dates
 
     static func appendDate(_ date: CivilDate, style: DateStyle, rng: inout SplitMix64, to out: inout [UInt8]) {

@@ -50,6 +50,23 @@ final class ExportGeneratorTests: XCTestCase {
         }
     }
 
+    func testRun_whenEarlierAsOfDate_thenNothingCleanIsLaterAndTheRecountHolds() throws {
+        let dir = try Workdir()
+        var options = options(dir.path, orgs: 800, funding: 3_000, seed: 3, shapes: [FileShape(), FileShape(headers: .english)])
+        options.asOf = CivilDate(year: 2018, month: 6, day: 30)!
+        let totals = try ExportGenerator(options: options).run()
+        var oracle = ReferenceClassifier(table: try RegionTable(folder: Self.reference), asOf: options.asOf)
+        for file in totals.files where file.kind == "registrations" { try oracle.readRegistrations(dir.path + "/" + file.path) }
+        for file in totals.files where file.kind == "funding" { try oracle.readFunding(dir.path + "/" + file.path) }
+        for file in totals.files {
+            XCTAssertEqual(oracle.files[file.name]?.quarantinedRecords, file.quarantinedRecords, file.name)
+            XCTAssertEqual(oracle.files[file.name]?.accepted, file.accepted, file.name)
+        }
+        XCTAssertEqual(totals.organizations.lastYear, 2018)
+        XCTAssertEqual(ExportGenerator.fundingTotals(oracle.funding), totals.fundingTotals)
+        XCTAssertThrowsError(try ExportGenerator(options: { var o = options; o.asOf = CivilDate(year: 2005, month: 1, day: 1)!; return o }()))
+    }
+
     func testRun_whenOtherSeed_thenDifferentFiles() throws {
         let a = try Workdir()
         let b = try Workdir()
