@@ -43,7 +43,9 @@ enum HeaderCheck {
 public struct RegistrationNormalizer: Sendable {
     public let source: String
     public let asOf: CivilDate
-    let columns: [RegistrationField: Int]
+    /// Column index per field, by the field's declaration order (-1: absent). An array, not
+    /// a dictionary: this is looked up for every field of every row.
+    let columns: [Int]
     let capitalUnit: AmountUnit
     let regions: RegionTable
     /// Header columns this pipeline does not use (listed once in the run log).
@@ -58,7 +60,7 @@ public struct RegistrationNormalizer: Sendable {
         }
         self.source = source
         self.asOf = asOf
-        self.columns = match.columns
+        self.columns = FieldOrdinal.table(match.columns)
         self.capitalUnit = match.bareUnit(of: .capital)
         self.regions = regions
         self.unknownColumns = (match.unknownColumns + match.duplicateColumns).sorted().map { header[$0] }
@@ -66,8 +68,8 @@ public struct RegistrationNormalizer: Sendable {
 
     @inline(__always)
     private func raw(_ r: CSVRecord, _ f: RegistrationField) -> UnsafeBufferPointer<UInt8> {
-        guard let i = columns[f] else { return UnsafeBufferPointer(start: nil, count: 0) }
-        return r[i]
+        let i = columns[FieldOrdinal.of(f)]
+        return i >= 0 ? r[i] : UnsafeBufferPointer(start: nil, count: 0)
     }
 
     private func text(_ r: CSVRecord, _ f: RegistrationField) -> String {
@@ -169,7 +171,7 @@ public struct RegistrationNormalizer: Sendable {
 public struct FundingNormalizer: Sendable {
     public let source: String
     public let asOf: CivilDate
-    let columns: [FundingField: Int]
+    let columns: [Int]
     let units: [FundingField: AmountUnit]
     let regions: RegionTable
     public let unknownColumns: [String]
@@ -182,7 +184,7 @@ public struct FundingNormalizer: Sendable {
         }
         self.source = source
         self.asOf = asOf
-        self.columns = match.columns
+        self.columns = FieldOrdinal.table(match.columns)
         var units: [FundingField: AmountUnit] = [:]
         for f in [FundingField.amount, .cash, .inKind] { units[f] = match.bareUnit(of: f) }
         self.units = units
@@ -192,8 +194,8 @@ public struct FundingNormalizer: Sendable {
 
     @inline(__always)
     private func raw(_ r: CSVRecord, _ f: FundingField) -> UnsafeBufferPointer<UInt8> {
-        guard let i = columns[f] else { return UnsafeBufferPointer(start: nil, count: 0) }
-        return r[i]
+        let i = columns[FieldOrdinal.of(f)]
+        return i >= 0 ? r[i] : UnsafeBufferPointer(start: nil, count: 0)
     }
 
     private func text(_ r: CSVRecord, _ f: FundingField) -> String {
@@ -248,5 +250,25 @@ public struct FundingNormalizer: Sendable {
             receivedOn: received, purpose: purpose, beneficiaryRegionCode: regionCode, beneficiaries: beneficiaries,
             source: source, line: r.line)
         return .accepted(record, warnings: warnings)
+    }
+}
+
+/// Fields as array indexes: their declaration order (`allCases` order).
+enum FieldOrdinal {
+    /// The ordinal of a field. Field enums have String raw values and no payloads, so a
+    /// value is stored as its one-byte case number, which is the declaration order.
+    @inline(__always)
+    static func of<Field: HeaderField>(_ f: Field) -> Int {
+        Int(unsafeBitCast(f, to: UInt8.self))
+    }
+
+    static func table<Field: HeaderField>(_ columns: [Field: Int]) -> [Int] {
+        precondition(MemoryLayout<Field>.size == 1, "field enums are one-byte case numbers")
+        var table = [Int](repeating: -1, count: Field.allCases.count)
+        for (i, f) in Field.allCases.enumerated() {
+            assert(of(f) == i)
+            table[i] = columns[f] ?? -1
+        }
+        return table
     }
 }
