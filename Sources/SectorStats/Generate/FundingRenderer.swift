@@ -140,38 +140,6 @@ struct FundingRenderer {
     static let companySalt: UInt64 = 0xC0C0
     static let recordPrefixes = ["JZ", "JZ", "ZZ", "FR"]
 
-    /// The position in `SourceType.allCases`, without comparing raw values (a hot path).
-    static func index(of source: SourceType) -> Int {
-        switch source {
-        case .corporate: 0
-        case .individual: 1
-        case .foundationGrant: 2
-        case .governmentPurchase: 3
-        case .governmentSubsidy: 4
-        case .lotteryFund: 5
-        case .other: 6
-        }
-    }
-
-    /// The position in `Purpose.allCases`, without comparing raw values (a hot path).
-    static func index(of purpose: Purpose) -> Int {
-        switch purpose {
-        case .epidemicControl: 0
-        case .disasterRelief: 1
-        case .emergencyRescue: 2
-        case .povertyEradication: 3
-        case .ruralRevitalization: 4
-        case .povertyAlleviation: 5
-        case .elderlyCare: 6
-        case .disabilityAssistance: 7
-        case .children: 8
-        case .education: 9
-        case .healthcare: 10
-        case .environment: 11
-        case .communityService: 12
-        case .other: 13
-        }
-    }
 
     /// Membership in `reliefPurposes` without hashing the label (a hot path).
     static func isRelief(_ purpose: Purpose) -> Bool {
@@ -595,8 +563,8 @@ struct FundingRenderer {
         let y = f.received.year - 2000
         tally.yearRecords[y] += 1
         tally.yearAmount[y] += written.amount
-        tally.sourceAmount[Self.index(of: layout.hasSourceType ? f.source : .other)] += written.amount
-        tally.purposeAmount[Self.index(of: purpose)] += written.amount
+        tally.sourceAmount[(layout.hasSourceType ? f.source : .other).ordinal] += written.amount
+        tally.purposeAmount[purpose.ordinal] += written.amount
         return .accepted
     }
 
