@@ -163,7 +163,6 @@ final class RunCommandTests: XCTestCase {
             text += "B\(i),53420000MJ0003B24T,企业捐赠,\(i % 1000 + 1).5万,2020-0\(i % 9 + 1)-15,救灾\n"
         }
         _ = try dir.file("data/funding_big.csv", text)
-        try writePipeline(dir, relief: "[救灾]")
         _ = try dir.file("pipelines/test.yml", """
             version: 1
             name: test
@@ -179,13 +178,10 @@ final class RunCommandTests: XCTestCase {
             """)
     }
 
-    func testRun_whenKilledMidway_nextRunStartsAndPublishedOutputsAreUntouched() throws {
-        let dir = try project()
-        XCTAssertEqual(try run(dir).status, 0)
-        let published = try latestFiles(dir)
-        try makeBigFunding(dir, rows: 300_000)
+    /// Starts a run and returns once it is building the normalize or aggregate stage (so
+    /// that a signal lands mid-way).
+    private func startAndWaitForStageBuild(_ dir: Workdir) throws -> CLI.Running {
         let victim = try CLI.start(["run", "pipelines/test.yml", "--reference", reference], in: dir.path)
-        // Kill it while a stage is being built.
         let deadline = Date().addingTimeInterval(60)
         var building = false
         while Date() < deadline && victim.process.isRunning {
@@ -193,7 +189,16 @@ final class RunCommandTests: XCTestCase {
             if names.contains(where: { $0.hasPrefix(".tmp-02_normalize") || $0.hasPrefix(".tmp-03_aggregate") }) { building = true; break }
             usleep(5_000)
         }
-        XCTAssertTrue(building, "the run finished before it could be killed")
+        XCTAssertTrue(building, "the run finished before it could be stopped")
+        return victim
+    }
+
+    func testRun_whenKilledMidway_nextRunStartsAndPublishedOutputsAreUntouched() throws {
+        let dir = try project()
+        XCTAssertEqual(try run(dir).status, 0)
+        let published = try latestFiles(dir)
+        try makeBigFunding(dir, rows: 300_000)
+        let victim = try startAndWaitForStageBuild(dir)
         kill(victim.process.processIdentifier, SIGKILL)
         _ = try victim.wait()
         XCTAssertEqual(try latestFiles(dir), published, "published outputs are byte-identical after the killed run")
@@ -208,13 +213,7 @@ final class RunCommandTests: XCTestCase {
         XCTAssertEqual(try run(dir).status, 0)
         let published = try latestFiles(dir)
         try makeBigFunding(dir, rows: 300_000)
-        let victim = try CLI.start(["run", "pipelines/test.yml", "--reference", reference], in: dir.path)
-        let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline && victim.process.isRunning {
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path + "/out/stages")) ?? []
-            if names.contains(where: { $0.hasPrefix(".tmp-") }) { break }
-            usleep(5_000)
-        }
+        let victim = try startAndWaitForStageBuild(dir)
         kill(victim.process.processIdentifier, SIGTERM)
         let r = try victim.wait()
         XCTAssertEqual(r.status, 128 + SIGTERM, r.stderr)
