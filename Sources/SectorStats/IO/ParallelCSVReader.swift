@@ -114,48 +114,76 @@ extension CSVReader {
         let delimiter = reader.delimiter
         let name = reader.name
         let chunkOptions = resolved
-        var fellBack = false
-        var next = 0
-        // Where chunk `next` must start: the planned boundary, or where the previous chunk
-        // really stopped when that differs.
-        var nextStart = starts[0]
-        while next < n {
-            let wave = Array(next..<min(next + max(concurrency, 1), n))
-            let firstStart = nextStart
-            let outcomes = ConcurrentSlots<Result<(State, CSVScanner.End), Error>>(count: wave.count)
-            DispatchQueue.concurrentPerform(iterations: wave.count) { w in
-                let k = wave[w]
-                outcomes.set(w, Result {
-                    var state = makeState(k)
-                    let start = w == 0 ? firstStart : starts[k]
-                    let scanner = try chunkScanner(path: path, name: name, from: start.offset, line: start.line,
-                                                   encoding: encoding, delimiter: delimiter, options: chunkOptions)
-                    scanner.expectedFields = headerCount
-                    scanner.stopLine = k + 1 < n ? starts[k + 1].line : nil
-                    let end = try scanner.scan { try visit(&state, $0) }
-                    return (state, end)
-                })
-            }
-            for w in 0..<wave.count {
-                let k = wave[w]
-                guard let (state, end) = try outcomes.take(w)?.get() else { throw SectorStatsError(.internalError, "missing chunk result") }
-                try consume(state)
-                next = k + 1
-                guard k + 1 < n else { break }
-                if end == .stopped(line: starts[k + 1].line) {
-                    nextStart = starts[k + 1]
-                    continue
+        // While one wave's states are consumed (in order, on this thread), the next wave is
+        // already being parsed: consuming (duplicates, writing) no longer leaves the workers
+        // idle. A wave is started only once the previous wave's boundaries are checked, so
+        // it always starts at the right place. At most two waves are in memory.
+        return try withoutActuallyEscaping(makeState) { makeState in
+            try withoutActuallyEscaping(visit) { visit in
+                typealias Slots = ConcurrentSlots<Result<(State, CSVScanner.End), Error>>
+                let group = DispatchGroup()
+                // Every started wave is waited for before returning, so the closures never
+                // outlive this call.
+                defer { group.wait() }
+                func launch(_ wave: [Int], first: (offset: Int64, line: Int)) -> Slots {
+                    let outcomes = Slots(count: wave.count)
+                    DispatchQueue.global().async(group: group) {
+                        DispatchQueue.concurrentPerform(iterations: wave.count) { w in
+                            let k = wave[w]
+                            outcomes.set(w, Result {
+                                var state = makeState(k)
+                                let start = w == 0 ? first : starts[k]
+                                let scanner = try chunkScanner(path: path, name: name, from: start.offset, line: start.line,
+                                                               encoding: encoding, delimiter: delimiter, options: chunkOptions)
+                                scanner.expectedFields = headerCount
+                                scanner.stopLine = k + 1 < n ? starts[k + 1].line : nil
+                                let end = try scanner.scan { try visit(&state, $0) }
+                                return (state, end)
+                            })
+                        }
+                    }
+                    return outcomes
                 }
-                // Chunk k ran past the planned boundary: the rest of this wave started in
-                // the wrong place. Start chunk k+1 where chunk k stopped.
-                guard case .stopped(let line) = end else { return info(true) }  // it read to the end of the file
-                let start = w == 0 ? firstStart : starts[k]
-                nextStart = (try rawOffset(ofLine: line, path: path, from: start.offset, line: start.line), line)
-                fellBack = true
-                break
+                let width = max(concurrency, 1)
+                var fellBack = false
+                var wave = Array(0..<min(width, n))
+                var waveStart = starts[0]
+                var outcomes = launch(wave, first: waveStart)
+                while true {
+                    group.wait()
+                    // Check the boundaries: keep chunks while each began where the one
+                    // before it stopped; find where the next wave must start.
+                    var accepted: [State] = []
+                    var next = n
+                    var nextStart = waveStart
+                    for w in 0..<wave.count {
+                        let k = wave[w]
+                        guard let (state, end) = try outcomes.take(w)?.get() else { throw SectorStatsError(.internalError, "missing chunk result") }
+                        accepted.append(state)
+                        next = k + 1
+                        guard k + 1 < n else { break }
+                        if end == .stopped(line: starts[k + 1].line) {
+                            nextStart = starts[k + 1]
+                            continue
+                        }
+                        fellBack = true
+                        guard case .stopped(let line) = end else { next = n; break }  // it read to the end of the file
+                        // Chunk k ran past the planned boundary: start chunk k+1 where it stopped.
+                        let start = w == 0 ? waveStart : starts[k]
+                        nextStart = (try rawOffset(ofLine: line, path: path, from: start.offset, line: start.line), line)
+                        break
+                    }
+                    let more = next < n
+                    if more {
+                        wave = Array(next..<min(next + width, n))
+                        waveStart = nextStart
+                        outcomes = launch(wave, first: waveStart)
+                    }
+                    for state in accepted { try consume(state) }
+                    if !more { return info(fellBack) }
+                }
             }
         }
-        return info(fellBack)
     }
 
     /// Chunk starts: the data start, then each nominal split moved to a likely record
