@@ -72,10 +72,10 @@ public struct RegistrationNormalizer: Sendable {
         return i >= 0 ? r[i] : UnsafeBufferPointer(start: nil, count: 0)
     }
 
+    /// A kept text field: the normalized bytes go straight into the String (no scratch
+    /// array per field; a sub-range of the record when nothing needs folding).
     private func text(_ r: CSVRecord, _ f: RegistrationField) -> String {
-        var scratch: [UInt8] = []
-        ValueText.normalize(raw(r, f), into: &scratch)
-        return String(decoding: scratch, as: UTF8.self)
+        ValueText.withNormalized(raw(r, f)) { String(decoding: $0, as: UTF8.self) }
     }
 
     public func normalize(_ r: CSVRecord) -> NormalizeOutcome<Organization> {
@@ -199,9 +199,7 @@ public struct FundingNormalizer: Sendable {
     }
 
     private func text(_ r: CSVRecord, _ f: FundingField) -> String {
-        var scratch: [UInt8] = []
-        ValueText.normalize(raw(r, f), into: &scratch)
-        return String(decoding: scratch, as: UTF8.self)
+        ValueText.withNormalized(raw(r, f)) { String(decoding: $0, as: UTF8.self) }
     }
 
     public func normalize(_ r: CSVRecord) -> NormalizeOutcome<FundingRecord> {
