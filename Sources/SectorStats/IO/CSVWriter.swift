@@ -57,6 +57,37 @@ public final class CSVWriter {
         CSVWriter.appendField(bytes, to: &buffer)
     }
 
+    /// Appends a date as `yyyy-mm-dd` (``CivilDate/description``) without building a
+    /// String; nil writes an empty field.
+    public func field(date: CivilDate?) {
+        separate()
+        guard let date else { return }
+        let year = date.year
+        guard (0...9999).contains(year) else {
+            buffer.append(contentsOf: date.description.utf8)
+            return
+        }
+        let zero = UInt8(ascii: "0")
+        let dash = UInt8(ascii: "-")
+        let (month, day) = (date.month, date.day)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 10) { d in
+            d[0] = zero + UInt8(year / 1000)
+            d[1] = zero + UInt8(year / 100 % 10)
+            d[2] = zero + UInt8(year / 10 % 10)
+            d[3] = zero + UInt8(year % 10)
+            d[4] = dash
+            d[5] = zero + UInt8(month / 10)
+            d[6] = zero + UInt8(month % 10)
+            d[7] = dash
+            d[8] = zero + UInt8(day / 10)
+            d[9] = zero + UInt8(day % 10)
+            buffer.append(contentsOf: UnsafeBufferPointer(d))
+        }
+    }
+
+    /// The number of bytes written since the last flush (in-memory writers: all of them).
+    public var count: Int { buffer.count }
+
     /// Appends an integer field; nil writes an empty field.
     public func field(_ number: Int64?) {
         separate()

@@ -41,6 +41,20 @@ public struct USCC: Sendable, Hashable, Comparable, CustomStringConvertible {
         }
     }
 
+    /// Calls `body` with the 18 ASCII bytes of the code (no String).
+    public func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 18) { buffer in
+            var (high, low) = (high, low)
+            for position in stride(from: 8, through: 0, by: -1) {
+                buffer[position] = USCC.alphabet[Int(high % 31)]
+                buffer[position + 9] = USCC.alphabet[Int(low % 31)]
+                high /= 31
+                low /= 31
+            }
+            return body(UnsafeBufferPointer(buffer))
+        }
+    }
+
     /// The organization category of character 2: 1 association, 2 social_service,
     /// 3 foundation, 9 other; nil for any other character.
     ///

@@ -66,27 +66,36 @@ struct ChunkOutcome<Value> {
     }
 }
 
-/// A funding chunk: rows already encoded as CSV (in parallel), with their record_ids so
-/// that duplicates can be settled in file order.
-struct EncodedFunding {
+/// A chunk of rows normalized and encoded as table rows (in parallel, straight from the
+/// record's bytes), with each accepted row's key so that duplicates can be settled in file
+/// order: row `i` is `bytes[rowStarts[i]..<rowStarts[i + 1]]`.
+struct EncodedChunk<Key> {
     var outcome = ChunkOutcome<Never>()
     let writer = CSVWriter()
-    var ids: [String] = []
+    var keys: [Key] = []
     var rowStarts: [Int] = [0]
+    /// The input bytes of the chunk's records (for estimating a file's rows).
+    var inputBytes = 0
 
-    mutating func add(_ o: NormalizeOutcome<FundingRecord>) {
+    /// Counts a row normalized into `writer`: accepted with its key, or quarantined.
+    mutating func add<Checked>(_ o: CheckOutcome<Checked>, key: (Checked) -> Key,
+                               warnings: (Checked) -> [NormalizeWarning]) {
         outcome.rowsRead += 1
         switch o {
-        case .accepted(let f, let w):
-            // Encoding into an in-memory writer cannot fail.
-            try? NormalizedTables.encode(f, to: writer)
-            ids.append(f.recordID)
-            outcome.warnings.append(w)
-            rowStarts.append(writer.bytes.count)
-        case .quarantined(let q):
+        case .passed(let c):
+            keys.append(key(c))
+            outcome.warnings.append(warnings(c))
+            rowStarts.append(writer.count)
+        case .failed(let q):
             outcome.quarantine.append(q)
         }
     }
+}
+
+/// Where a kept organization row is: its chunk and its row in the chunk.
+private struct RowRef {
+    var chunk: Int32
+    var row: Int32
 }
 
 extension RowAccounting {
@@ -134,8 +143,11 @@ public enum NormalizeStage {
                                      funding: RowAccounting(file: "funding", path: "", encoding: ""))
         var quarantine: [QuarantineEntry] = []
 
-        // Registrations: all kept until the end, since a later row may supersede an earlier one.
-        var orgs: [Organization] = []
+        // Registrations: all kept (as encoded rows) until the end, since a later row may
+        // supersede an earlier one.
+        var orgChunks: [[UInt8]] = []
+        var orgChunkStarts: [[Int]] = []
+        var orgRows: [RowRef] = []
         var orgFile: [Int] = []
         var superseded: [Bool] = []
         var orgWarnings: [[NormalizeWarning]] = []
@@ -150,13 +162,18 @@ public enum NormalizeStage {
             try CSVReader.readChunksInWaves(
                 path: input.path, options: input.read, chunks: chunkCount(reader, chunkBytes), concurrency: threads,
                 minChunkBytes: chunkBytes,
-                makeState: { _ in ChunkOutcome<Organization>() },
-                visit: { state, record in state.add(normalizer.normalize(record)) },
+                makeState: { _ in EncodedChunk<USCC>() },
+                visit: { state, record in
+                    state.add(try normalizer.normalize(record, encodingInto: state.writer), key: \.uscc, warnings: \.warnings)
+                },
                 consume: { chunk in
-                    acc.take(chunk, into: &quarantine)
-                    Progress.shared.addRows(chunk.rowsRead)
-                    for (org, warnings) in zip(chunk.accepted, chunk.warnings) {
-                        if let earlier = index[org.uscc] {
+                    acc.take(chunk.outcome, into: &quarantine)
+                    Progress.shared.addRows(chunk.outcome.rowsRead)
+                    let chunkNumber = Int32(orgChunks.count)
+                    orgChunks.append(chunk.writer.bytes)
+                    orgChunkStarts.append(chunk.rowStarts)
+                    for (i, uscc) in chunk.keys.enumerated() {
+                        if let earlier = index[uscc] {
                             superseded[earlier] = true
                             let earlierFile = orgFile[earlier]
                             if earlierFile == fileIndex {
@@ -167,31 +184,35 @@ public enum NormalizeStage {
                                 result.registrationFiles[earlierFile].duplicates += 1
                             }
                         }
-                        index[org.uscc] = orgs.count
-                        orgs.append(org)
+                        index[uscc] = orgRows.count
+                        orgRows.append(RowRef(chunk: chunkNumber, row: Int32(i)))
                         orgFile.append(fileIndex)
                         superseded.append(false)
-                        orgWarnings.append(warnings)
+                        orgWarnings.append(chunk.outcome.warnings[i])
                         acc.accepted += 1
                     }
                 })
             result.registrationFiles.append(acc)
         }
+        index = [:]
         let orgWriter = try CSVWriter(path: folder + "/" + NormalizedTables.organizationsFile)
         try orgWriter.writeRow(NormalizedTables.organizationColumns)
-        for (i, org) in orgs.enumerated() where !superseded[i] {
+        for (i, ref) in orgRows.enumerated() where !superseded[i] {
             // Warnings count accepted organizations: superseded rows are duplicates.
             for w in orgWarnings[i] { result.warnings[w.rawValue, default: 0] += 1 }
-            try NormalizedTables.encode(org, to: orgWriter)
+            let (c, r) = (Int(ref.chunk), Int(ref.row))
+            try orgWriter.append(encoded: orgChunks[c][orgChunkStarts[c][r]..<orgChunkStarts[c][r + 1]], rows: 1)
             result.organizationsWritten += 1
         }
-        orgs = []
+        orgChunks = []
+        orgChunkStarts = []
 
         // Funding: chunks are normalized and encoded in parallel; duplicates are settled in
-        // file order as the chunks are consumed (the first record_id wins).
+        // file order as the chunks are consumed (the first record_id wins, compared on the
+        // encoded bytes of the field, which encoding maps one to one).
         let fundingWriter = try CSVWriter(path: folder + "/" + NormalizedTables.fundingFile)
         try fundingWriter.writeRow(NormalizedTables.fundingColumns)
-        var seen = Set<String>()
+        var seen = ByteKeySet()
         for input in funding {
             let reader = try CSVReader(path: input.path, options: input.read)
             var acc = RowAccounting(file: reader.name, path: input.path, encoding: reader.encoding.rawValue)
@@ -199,24 +220,40 @@ public enum NormalizeStage {
                 header: reader.header, source: reader.name, asOf: asOf, regions: regions,
                 aliases: try aliases(input.aliases, FundingField.self, file: reader.name))
             acc.unknownColumns = normalizer.unknownColumns
+            var sized = false
             try CSVReader.readChunksInWaves(
                 path: input.path, options: input.read, chunks: chunkCount(reader, chunkBytes), concurrency: threads,
                 minChunkBytes: chunkBytes,
-                makeState: { _ in EncodedFunding() },
-                visit: { state, record in state.add(normalizer.normalize(record)) },
+                makeState: { _ in EncodedChunk<Int>() },
+                visit: { state, record in
+                    var idEnd = 0
+                    state.inputBytes += record.raw.count
+                    let outcome = try normalizer.normalize(record, encodingInto: state.writer, idEnd: &idEnd)
+                    state.add(outcome, key: { _ in idEnd }, warnings: \.warnings)
+                },
                 consume: { chunk in
                     acc.take(chunk.outcome, into: &quarantine)
                     Progress.shared.addRows(chunk.outcome.rowsRead)
+                    // Size the record_id set once, from the first chunk's rows per input
+                    // byte, so that it does not double (and briefly hold both tables) as it grows.
+                    if !sized, let size = reader.fileSize, !reader.isGzip, chunk.inputBytes > 0 {
+                        sized = true
+                        let rows = Double(size) * Double(chunk.outcome.rowsRead) / Double(chunk.inputBytes)
+                        seen.reserve(seen.count + Int(rows * 1.05))
+                    }
                     let bytes = chunk.writer.bytes
-                    for i in chunk.ids.indices {
-                        guard seen.insert(chunk.ids[i]).inserted else {
-                            acc.duplicates += 1
-                            continue
+                    try bytes.withUnsafeBufferPointer { all in
+                        for i in chunk.keys.indices {
+                            let start = chunk.rowStarts[i]
+                            guard seen.insert(UnsafeBufferPointer(rebasing: all[start..<chunk.keys[i]])) else {
+                                acc.duplicates += 1
+                                continue
+                            }
+                            for w in chunk.outcome.warnings[i] { result.warnings[w.rawValue, default: 0] += 1 }
+                            try fundingWriter.append(encoded: bytes[start..<chunk.rowStarts[i + 1]], rows: 1)
+                            acc.accepted += 1
+                            result.fundingWritten += 1
                         }
-                        for w in chunk.outcome.warnings[i] { result.warnings[w.rawValue, default: 0] += 1 }
-                        try fundingWriter.append(encoded: bytes[chunk.rowStarts[i]..<chunk.rowStarts[i + 1]], rows: 1)
-                        acc.accepted += 1
-                        result.fundingWritten += 1
                     }
                 })
             result.fundingFiles.append(acc)

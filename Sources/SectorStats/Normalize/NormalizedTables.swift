@@ -20,13 +20,13 @@ public enum NormalizedTables {
     // MARK: - Encoding
 
     public static func encode(_ o: Organization, to w: CSVWriter) throws {
-        w.field(o.uscc.description)
+        o.uscc.withBytes { w.field(bytes: $0) }
         w.field(o.name)
         w.field(o.type.rawValue)
         w.field(o.authority)
-        w.field(o.registeredOn.description)
+        w.field(date: o.registeredOn)
         w.field(o.status?.rawValue ?? "")
-        w.field(o.deregisteredOn?.description ?? "")
+        w.field(date: o.deregisteredOn)
         w.field(o.capitalFen)
         w.field(o.legalRep)
         w.field(o.supervisor)
@@ -35,8 +35,8 @@ public enum NormalizedTables {
         w.field(Int64(o.regionCode))
         w.field(Int64(o.provinceCode))
         w.field(o.countyCode.map(Int64.init))
-        w.field(boolText(o.isCommunity))
-        w.field(boolText(o.isCharity))
+        w.field(unquoted: boolText(o.isCommunity))
+        w.field(unquoted: boolText(o.isCharity))
         w.field(o.source)
         w.field(Int64(o.line))
         try w.endRow()
@@ -52,7 +52,7 @@ public enum NormalizedTables {
         w.field(f.amountFen)
         w.field(f.cashFen)
         w.field(f.inKindFen)
-        w.field(f.receivedOn.description)
+        w.field(date: f.receivedOn)
         w.field(f.purpose.rawValue)
         w.field(f.beneficiaryRegionCode.map(Int64.init))
         w.field(f.beneficiaries)
@@ -61,7 +61,7 @@ public enum NormalizedTables {
         try w.endRow()
     }
 
-    private static func boolText(_ b: Bool?) -> String {
+    static func boolText(_ b: Bool?) -> StaticString {
         switch b {
         case .some(true): "true"
         case .some(false): "false"

@@ -5,6 +5,13 @@ public enum NormalizeOutcome<Value> {
     case quarantined(QuarantineEntry)
 }
 
+/// A normalizer's checks on one record: the checked values, or the quarantine entry of the
+/// first failing check.
+enum CheckOutcome<Checked> {
+    case passed(Checked)
+    case failed(QuarantineEntry)
+}
+
 /// Counted, not quarantined (DATA.md §5).
 public enum NormalizeWarning: String, Sendable, CaseIterable, Codable {
     /// The type column disagrees with USCC character 2 (1/2/3); the column wins.
@@ -78,11 +85,81 @@ public struct RegistrationNormalizer: Sendable {
         ValueText.withNormalized(raw(r, f)) { String(decoding: $0, as: UTF8.self) }
     }
 
+    /// The values of a row that passed every check; text fields are read from the record
+    /// when the row is built or encoded.
+    struct Checked {
+        var uscc: USCC
+        var type: OrgType
+        var status: RegistrationStatus?
+        var registered: CivilDate
+        var deregistered: CivilDate?
+        var regionCode: Int
+        var capital: Int64?
+        var community: Bool?
+        var charity: Bool?
+        var warnings: [NormalizeWarning]
+    }
+
     public func normalize(_ r: CSVRecord) -> NormalizeOutcome<Organization> {
-        if let bad = HeaderCheck.structural(r, source: source) { return .quarantined(bad) }
-        func reject(_ field: RegistrationField, _ e: FieldError) -> NormalizeOutcome<Organization> {
-            .quarantined(QuarantineEntry(source: source, line: r.line, field: field.rawValue, reason: e.reason,
-                                         detail: e.detail, raw: r.rawText))
+        switch check(r) {
+        case .failed(let q):
+            return .quarantined(q)
+        case .passed(let c):
+            var nameScratch: [UInt8] = []
+            ValueText.normalizeName(raw(r, .name), into: &nameScratch)
+            let org = Organization(
+                uscc: c.uscc, name: String(decoding: nameScratch, as: UTF8.self), type: c.type,
+                authority: text(r, .authority), registeredOn: c.registered, status: c.status,
+                deregisteredOn: c.deregistered, capitalFen: c.capital, legalRep: text(r, .legalRep),
+                supervisor: text(r, .supervisor), scope: text(r, .scope), address: text(r, .address),
+                regionCode: c.regionCode, provinceCode: regions.provinceCode(of: c.regionCode),
+                countyCode: regions.isCountyLevel(c.regionCode) ? c.regionCode : nil,
+                isCommunity: c.community, isCharity: c.charity, source: source, line: r.line)
+            return .accepted(org, warnings: c.warnings)
+        }
+    }
+
+    /// Normalizes `r` and, when it passes, appends its row of the organizations table to
+    /// `w`: the bytes `NormalizedTables.encode(_:to:)` writes for ``normalize(_:)``'s
+    /// organization, straight from the record's bytes (no `String` per field). Returns
+    /// the checked values (USCC and warnings) or the quarantine entry.
+    func normalize(_ r: CSVRecord, encodingInto w: CSVWriter) throws -> CheckOutcome<Checked> {
+        let outcome = check(r)
+        guard case .passed(let c) = outcome else { return outcome }
+        c.uscc.withBytes { w.field(bytes: $0) }
+        ValueText.withNormalizedName(raw(r, .name)) { w.field(bytes: $0) }
+        w.field(c.type.rawValue)
+        encodeText(r, .authority, w)
+        w.field(date: c.registered)
+        w.field(c.status?.rawValue ?? "")
+        w.field(date: c.deregistered)
+        w.field(c.capital)
+        encodeText(r, .legalRep, w)
+        encodeText(r, .supervisor, w)
+        encodeText(r, .scope, w)
+        encodeText(r, .address, w)
+        w.field(Int64(c.regionCode))
+        w.field(Int64(regions.provinceCode(of: c.regionCode)))
+        w.field(regions.isCountyLevel(c.regionCode) ? Int64(c.regionCode) : nil)
+        w.field(unquoted: NormalizedTables.boolText(c.community))
+        w.field(unquoted: NormalizedTables.boolText(c.charity))
+        w.field(source)
+        w.field(Int64(r.line))
+        try w.endRow()
+        return outcome
+    }
+
+    @inline(__always)
+    private func encodeText(_ r: CSVRecord, _ f: RegistrationField, _ w: CSVWriter) {
+        ValueText.withNormalized(raw(r, f)) { w.field(bytes: $0) }
+    }
+
+    /// Every check of DATA.md §5 in its order; the first failing one quarantines the row.
+    func check(_ r: CSVRecord) -> CheckOutcome<Checked> {
+        if let bad = HeaderCheck.structural(r, source: source) { return .failed(bad) }
+        func reject(_ field: RegistrationField, _ e: FieldError) -> CheckOutcome<Checked> {
+            .failed(QuarantineEntry(source: source, line: r.line, field: field.rawValue, reason: e.reason,
+                                    detail: e.detail, raw: r.rawText))
         }
         // missing_required in DATA.md's order: uscc, name, registered_on.
         for f in [RegistrationField.uscc, .name, .registeredOn] where ValueText.isEmpty(raw(r, f)) {
@@ -146,16 +223,9 @@ public struct RegistrationNormalizer: Sendable {
 
         let community = flag(r, .community, &warnings)
         let charity = flag(r, .charity, &warnings)
-        var nameScratch: [UInt8] = []
-        ValueText.normalizeName(raw(r, .name), into: &nameScratch)
-        let org = Organization(
-            uscc: uscc, name: String(decoding: nameScratch, as: UTF8.self), type: type, authority: text(r, .authority),
-            registeredOn: registered, status: status, deregisteredOn: deregistered, capitalFen: capital,
-            legalRep: text(r, .legalRep), supervisor: text(r, .supervisor), scope: text(r, .scope), address: text(r, .address),
-            regionCode: regionCode, provinceCode: regions.provinceCode(of: regionCode),
-            countyCode: regions.isCountyLevel(regionCode) ? regionCode : nil,
-            isCommunity: community, isCharity: charity, source: source, line: r.line)
-        return .accepted(org, warnings: warnings)
+        return .passed(Checked(
+            uscc: uscc, type: type, status: status, registered: registered, deregistered: deregistered,
+            regionCode: regionCode, capital: capital, community: community, charity: charity, warnings: warnings))
     }
 
     private func flag(_ r: CSVRecord, _ f: RegistrationField, _ warnings: inout [NormalizeWarning]) -> Bool? {
@@ -172,7 +242,8 @@ public struct FundingNormalizer: Sendable {
     public let source: String
     public let asOf: CivilDate
     let columns: [Int]
-    let units: [FundingField: AmountUnit]
+    /// The bare-number unit of amount, cash and in_kind, in that order.
+    let units: [AmountUnit]
     let regions: RegionTable
     public let unknownColumns: [String]
 
@@ -185,9 +256,7 @@ public struct FundingNormalizer: Sendable {
         self.source = source
         self.asOf = asOf
         self.columns = FieldOrdinal.table(match.columns)
-        var units: [FundingField: AmountUnit] = [:]
-        for f in [FundingField.amount, .cash, .inKind] { units[f] = match.bareUnit(of: f) }
-        self.units = units
+        self.units = [FundingField.amount, .cash, .inKind].map { match.bareUnit(of: $0) }
         self.regions = regions
         self.unknownColumns = (match.unknownColumns + match.duplicateColumns).sorted().map { header[$0] }
     }
@@ -202,11 +271,73 @@ public struct FundingNormalizer: Sendable {
         ValueText.withNormalized(raw(r, f)) { String(decoding: $0, as: UTF8.self) }
     }
 
+    /// The values of a row that passed every check; text fields are read from the record
+    /// when the row is built or encoded.
+    struct Checked {
+        var sourceType: SourceType
+        var split: FundingSplit
+        var received: CivilDate
+        var beneficiaries: Int64
+        var purpose: Purpose
+        var regionCode: Int?
+        var warnings: [NormalizeWarning]
+    }
+
     public func normalize(_ r: CSVRecord) -> NormalizeOutcome<FundingRecord> {
-        if let bad = HeaderCheck.structural(r, source: source) { return .quarantined(bad) }
-        func reject(_ field: FundingField, _ e: FieldError) -> NormalizeOutcome<FundingRecord> {
-            .quarantined(QuarantineEntry(source: source, line: r.line, field: field.rawValue, reason: e.reason,
-                                         detail: e.detail, raw: r.rawText))
+        switch check(r) {
+        case .failed(let q):
+            return .quarantined(q)
+        case .passed(let c):
+            var code: [UInt8] = []
+            ValueText.normalizeCode(raw(r, .recipientUSCC), into: &code)
+            let record = FundingRecord(
+                recordID: text(r, .recordID), recipientUSCC: String(decoding: code, as: UTF8.self),
+                recipientName: text(r, .recipientName), sourceType: c.sourceType, funder: text(r, .funder),
+                funderIndustry: text(r, .funderIndustry), amountFen: c.split.amount, cashFen: c.split.cash,
+                inKindFen: c.split.inKind, receivedOn: c.received, purpose: c.purpose,
+                beneficiaryRegionCode: c.regionCode, beneficiaries: c.beneficiaries, source: source, line: r.line)
+            return .accepted(record, warnings: c.warnings)
+        }
+    }
+
+    /// Normalizes `r` and, when it passes, appends its row of the funding table to `w`:
+    /// the bytes `NormalizedTables.encode(_:to:)` writes for ``normalize(_:)``'s record,
+    /// straight from the record's bytes (no `String` per field). `record_id` is the row's
+    /// first field: on success `w.count` before the call up to `idEnd` are its encoded bytes.
+    func normalize(_ r: CSVRecord, encodingInto w: CSVWriter, idEnd: inout Int) throws -> CheckOutcome<Checked> {
+        let outcome = check(r)
+        guard case .passed(let c) = outcome else { return outcome }
+        encodeText(r, .recordID, w)
+        idEnd = w.count
+        ValueText.withNormalizedCode(raw(r, .recipientUSCC)) { w.field(bytes: $0) }
+        encodeText(r, .recipientName, w)
+        w.field(c.sourceType.rawValue)
+        encodeText(r, .funder, w)
+        encodeText(r, .funderIndustry, w)
+        w.field(c.split.amount)
+        w.field(c.split.cash)
+        w.field(c.split.inKind)
+        w.field(date: c.received)
+        w.field(c.purpose.rawValue)
+        w.field(c.regionCode.map(Int64.init))
+        w.field(c.beneficiaries)
+        w.field(source)
+        w.field(Int64(r.line))
+        try w.endRow()
+        return outcome
+    }
+
+    @inline(__always)
+    private func encodeText(_ r: CSVRecord, _ f: FundingField, _ w: CSVWriter) {
+        ValueText.withNormalized(raw(r, f)) { w.field(bytes: $0) }
+    }
+
+    /// Every check of DATA.md §5 in its order; the first failing one quarantines the row.
+    func check(_ r: CSVRecord) -> CheckOutcome<Checked> {
+        if let bad = HeaderCheck.structural(r, source: source) { return .failed(bad) }
+        func reject(_ field: FundingField, _ e: FieldError) -> CheckOutcome<Checked> {
+            .failed(QuarantineEntry(source: source, line: r.line, field: field.rawValue, reason: e.reason,
+                                    detail: e.detail, raw: r.rawText))
         }
         for f in [FundingField.recordID, .recipientUSCC, .receivedOn, .purpose] where ValueText.isEmpty(raw(r, f)) {
             return reject(f, FieldError(.missingRequired, "\(f.rawValue) is empty; it is required"))
@@ -214,12 +345,12 @@ public struct FundingNormalizer: Sendable {
         let sourceType: SourceType
         do { sourceType = try CategoryParser.sourceType(raw(r, .sourceType)) } catch { return reject(.sourceType, error) }
 
-        var parts: [Int64?] = [nil, nil, nil]
-        for (k, f) in [FundingField.amount, .cash, .inKind].enumerated() {
-            do { parts[k] = try AmountParser.parse(raw(r, f), bareUnit: units[f] ?? .yuan) } catch { return reject(f, error) }
-        }
+        let amount, cash, inKind: Int64?
+        do { amount = try AmountParser.parse(raw(r, .amount), bareUnit: units[0]) } catch { return reject(.amount, error) }
+        do { cash = try AmountParser.parse(raw(r, .cash), bareUnit: units[1]) } catch { return reject(.cash, error) }
+        do { inKind = try AmountParser.parse(raw(r, .inKind), bareUnit: units[2]) } catch { return reject(.inKind, error) }
         let split: FundingSplit
-        do { split = try FundingSplit.resolve(amount: parts[0], cash: parts[1], inKind: parts[2]) } catch {
+        do { split = try FundingSplit.resolve(amount: amount, cash: cash, inKind: inKind) } catch {
             return reject(.amount, error)
         }
         let received: CivilDate
@@ -238,16 +369,9 @@ public struct FundingNormalizer: Sendable {
             purpose = p.purpose
             if !p.isKnown { warnings.append(.purposeUnknown) }
         }
-        var code: [UInt8] = []
-        ValueText.normalizeCode(raw(r, .recipientUSCC), into: &code)
         let regionCode = ValueText.isEmpty(raw(r, .region)) ? nil : regions.resolve(raw(r, .region)).region?.code
-        let record = FundingRecord(
-            recordID: text(r, .recordID), recipientUSCC: String(decoding: code, as: UTF8.self),
-            recipientName: text(r, .recipientName), sourceType: sourceType, funder: text(r, .funder),
-            funderIndustry: text(r, .funderIndustry), amountFen: split.amount, cashFen: split.cash, inKindFen: split.inKind,
-            receivedOn: received, purpose: purpose, beneficiaryRegionCode: regionCode, beneficiaries: beneficiaries,
-            source: source, line: r.line)
-        return .accepted(record, warnings: warnings)
+        return .passed(Checked(sourceType: sourceType, split: split, received: received, beneficiaries: beneficiaries,
+                               purpose: purpose, regionCode: regionCode, warnings: warnings))
     }
 }
 

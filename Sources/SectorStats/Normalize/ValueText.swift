@@ -132,25 +132,7 @@ public enum ValueText {
     /// （ and ） are full-width ASCII, so they become ( and ) by the width folding.
     public static func normalizeName(_ raw: UnsafeBufferPointer<UInt8>, into scratch: inout [UInt8]) {
         let count = foldInto(&scratch, raw)
-        let kept = scratch.withUnsafeMutableBufferPointer { buffer -> Int in
-            var n = 0
-            var pendingSpace = false
-            for i in 0..<count {
-                let byte = buffer[i]
-                if isBlank(byte) {
-                    pendingSpace = n > 0
-                    continue
-                }
-                if pendingSpace {
-                    buffer[n] = 0x20
-                    n += 1
-                    pendingSpace = false
-                }
-                buffer[n] = byte
-                n += 1
-            }
-            return n
-        }
+        let kept = scratch.withUnsafeMutableBufferPointer { collapseBlanks($0, count: count) }
         scratch.removeSubrange(kept...)
     }
 
@@ -158,16 +140,62 @@ public enum ValueText {
     /// normalization, every blank removed, ASCII letters upper-cased.
     public static func normalizeCode(_ raw: UnsafeBufferPointer<UInt8>, into scratch: inout [UInt8]) {
         let count = foldInto(&scratch, raw)
-        let kept = scratch.withUnsafeMutableBufferPointer { buffer -> Int in
-            var n = 0
-            for i in 0..<count where !isBlank(buffer[i]) {
-                let byte = buffer[i]
-                buffer[n] = byte >= 0x61 && byte <= 0x7A ? byte &- 0x20 : byte
-                n += 1
-            }
-            return n
-        }
+        let kept = scratch.withUnsafeMutableBufferPointer { dropBlanksUppercasing($0, count: count) }
         scratch.removeSubrange(kept...)
+    }
+
+    /// Calls `body` with the normalized name in `raw` (as ``normalizeName(_:into:)``), built
+    /// in a temporary allocation (on the stack for ordinary names): no heap per row.
+    public static func withNormalizedName<R>(_ raw: UnsafeBufferPointer<UInt8>,
+                                             _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(raw.count, 1)) { tmp in
+            let n = collapseBlanks(tmp, count: fold(raw, into: tmp))
+            return body(UnsafeBufferPointer(rebasing: tmp[0..<n]))
+        }
+    }
+
+    /// Calls `body` with the normalized code in `raw` (as ``normalizeCode(_:into:)``), built
+    /// in a temporary allocation.
+    public static func withNormalizedCode<R>(_ raw: UnsafeBufferPointer<UInt8>,
+                                             _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(raw.count, 1)) { tmp in
+            let n = dropBlanksUppercasing(tmp, count: fold(raw, into: tmp))
+            return body(UnsafeBufferPointer(rebasing: tmp[0..<n]))
+        }
+    }
+
+    /// Trims the first `count` bytes of `buffer` and collapses inner blank runs to one space,
+    /// in place; returns the new count.
+    private static func collapseBlanks(_ buffer: UnsafeMutableBufferPointer<UInt8>, count: Int) -> Int {
+        var n = 0
+        var pendingSpace = false
+        for i in 0..<count {
+            let byte = buffer[i]
+            if isBlank(byte) {
+                pendingSpace = n > 0
+                continue
+            }
+            if pendingSpace {
+                buffer[n] = 0x20
+                n += 1
+                pendingSpace = false
+            }
+            buffer[n] = byte
+            n += 1
+        }
+        return n
+    }
+
+    /// Drops every blank of the first `count` bytes and upper-cases ASCII letters, in
+    /// place; returns the new count.
+    private static func dropBlanksUppercasing(_ buffer: UnsafeMutableBufferPointer<UInt8>, count: Int) -> Int {
+        var n = 0
+        for i in 0..<count where !isBlank(buffer[i]) {
+            let byte = buffer[i]
+            buffer[n] = byte >= 0x61 && byte <= 0x7A ? byte &- 0x20 : byte
+            n += 1
+        }
+        return n
     }
 
     /// The normalized value of `text` (DATA.md §5 "Values").

@@ -183,6 +183,61 @@ final class NormalizeStageTests: XCTestCase {
         XCTAssertEqual(String(decoding: w2.bytes, as: UTF8.self), try text(dir.path + "/out-utf8/funding.csv"))
     }
 
+    func testEncodingStraightFromTheRecord_givesTheBytesOfEncodingTheNormalizedRecord() throws {
+        // The stage writes rows straight from the record's bytes; the table must be what
+        // NormalizedTables.encode writes for the record normalize(_:) builds, row by row,
+        // and both paths must take the same rows.
+        let regions = try regions()
+        for suffix in ["utf8", "gb18030"] {
+            let reg = try CSVReader(path: Fixtures.path("normalize/registrations_every_defect_\(suffix).csv"))
+            let orgNormalizer = try RegistrationNormalizer(header: reg.header, source: reg.name, asOf: asOf, regions: regions)
+            var accepted = 0
+            try reg.forEachRecord { r in
+                let direct = CSVWriter()
+                let outcome = try orgNormalizer.normalize(r, encodingInto: direct)
+                switch (orgNormalizer.normalize(r), outcome) {
+                case (.accepted(let org, let warnings), .passed(let checked)):
+                    let viaRecord = CSVWriter()
+                    try NormalizedTables.encode(org, to: viaRecord)
+                    XCTAssertEqual(String(decoding: direct.bytes, as: UTF8.self), String(decoding: viaRecord.bytes, as: UTF8.self))
+                    XCTAssertEqual(checked.uscc, org.uscc)
+                    XCTAssertEqual(checked.warnings, warnings)
+                    accepted += 1
+                case (.quarantined(let a), .failed(let b)):
+                    XCTAssertEqual(a, b)
+                    XCTAssertTrue(direct.bytes.isEmpty, "line \(r.line)")
+                default:
+                    XCTFail("\(suffix) registrations line \(r.line): the two paths disagree")
+                }
+            }
+            XCTAssertEqual(accepted, 9, suffix)  // 8 organizations + 1 superseded by a later row
+
+            let fund = try CSVReader(path: Fixtures.path("normalize/funding_every_defect_\(suffix).csv"))
+            let fundNormalizer = try FundingNormalizer(header: fund.header, source: fund.name, asOf: asOf, regions: regions)
+            accepted = 0
+            try fund.forEachRecord { r in
+                let direct = CSVWriter()
+                var idEnd = -1
+                let outcome = try fundNormalizer.normalize(r, encodingInto: direct, idEnd: &idEnd)
+                switch (fundNormalizer.normalize(r), outcome) {
+                case (.accepted(let record, let warnings), .passed(let checked)):
+                    let viaRecord = CSVWriter()
+                    try NormalizedTables.encode(record, to: viaRecord)
+                    XCTAssertEqual(String(decoding: direct.bytes, as: UTF8.self), String(decoding: viaRecord.bytes, as: UTF8.self))
+                    XCTAssertEqual(String(decoding: direct.bytes[..<idEnd], as: UTF8.self), record.recordID)
+                    XCTAssertEqual(checked.warnings, warnings)
+                    accepted += 1
+                case (.quarantined(let a), .failed(let b)):
+                    XCTAssertEqual(a, b)
+                    XCTAssertTrue(direct.bytes.isEmpty, "line \(r.line)")
+                default:
+                    XCTFail("\(suffix) funding line \(r.line): the two paths disagree")
+                }
+            }
+            XCTAssertEqual(accepted, 6, suffix)  // 5 written + 1 duplicate record_id
+        }
+    }
+
     func testRun_whenChunkedAndParallel_givesTheSameTablesAsSerial() throws {
         // Duplicates and quarantine must be settled in file order whatever the chunking.
         let dir = try Workdir()
