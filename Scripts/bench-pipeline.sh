@@ -28,26 +28,31 @@ cc -O2 -o bench/bin/csvcount bench/csvcount.c -lcsv
 swift build -c release >&2
 BIN="$(swift build -c release --show-bin-path)/sectorstats"
 
-if [ ! -f "$DATA/expected.json" ]; then
-    log "generating $ORGS organizations and $FUNDING funding rows into $DATA (cached)"
-    rm -rf "$DATA"
-    /usr/bin/time -f "generate: %e s, peak RSS %M KB" "$BIN" generate --orgs "$ORGS" --funding "$FUNDING" --seed 42 \
-        --out "$DATA" --reference datasets/reference >&2
-fi
+# dataset ORGS FUNDING: generates (once, cached) the set and its pipeline file, whose
+# output folder is .bench/out-ORGS-FUNDING.
+dataset() {
+    local data=".bench/pipeline-$1-$2"
+    if [ ! -f "$data/expected.json" ]; then
+        log "generating $1 organizations and $2 funding rows into $data (cached)"
+        rm -rf "$data"
+        /usr/bin/time -f "generate: %e s, peak RSS %M KB" "$BIN" generate --orgs "$1" --funding "$2" --seed 42 \
+            --out "$data" --reference datasets/reference >&2
+    fi
+    cat > "$data/bench.yml" <<YML
+version: 1
+name: bench
+as_of: 2021-12-31
+output: ../out-$1-$2
+sources:
+  registrations: [registrations/$(basename "$(ls "$data"/registrations/* | head -1)")]
+  funding: [funding/$(basename "$(ls "$data"/funding/* | head -1)")]
+YML
+}
+dataset "$ORGS" "$FUNDING"
 REG="$(ls "$DATA"/registrations/* | head -1)"
 FUND="$(ls "$DATA"/funding/* | head -1)"
 BYTES=$(( $(stat -c %s "$REG") + $(stat -c %s "$FUND") ))
 ROWS=$(( ORGS + FUNDING ))
-
-cat > "$DATA/bench.yml" <<YML
-version: 1
-name: bench
-as_of: 2021-12-31
-output: ../$(basename "$OUT")
-sources:
-  registrations: [registrations/$(basename "$REG")]
-  funding: [funding/$(basename "$FUND")]
-YML
 
 TMP="$(mktemp -d)"; trap 'rm -rf "$TMP"' EXIT
 # measure NAME CMD… : median seconds and max peak RSS over RUNS runs.
@@ -73,6 +78,13 @@ BEFORE="rm -rf '$OUT'" measure "(c) full run" "$BIN" run "$DATA/bench.yml" --thr
 "$BIN" check-expected --published "$OUT/latest" --expected "$DATA/expected.json" >&2 || die "the run does not match expected.json"
 measure "(d) aggregate-only rerun" "$BIN" run "$DATA/bench.yml" --threads 2 --quiet --stage aggregate
 measure "(e) no-op rerun" "$BIN" run "$DATA/bench.yml" --threads 2 --quiet
+# (f) memory against the number of funding rows: the same registry with a tenth of them.
+SMALL=$(( FUNDING / 10 ))
+dataset "$ORGS" "$SMALL"
+SMALL_OUT=".bench/out-$ORGS-$SMALL"
+BEFORE="rm -rf '$SMALL_OUT'" measure "(f) full run, 1/10 funding" "$BIN" run ".bench/pipeline-$ORGS-$SMALL/bench.yml" --threads 2 --quiet
+"$BIN" check-expected --published "$SMALL_OUT/latest" --expected ".bench/pipeline-$ORGS-$SMALL/expected.json" >&2 \
+    || die "the 1/10 run does not match its expected.json"
 
 TABLE="$TMP/table"
 {
@@ -86,6 +98,8 @@ TABLE="$TMP/table"
     printf 'full run / aggregate-only: %.2f (target >= 5)\n' "$(calc "$full / $agg")"
     printf 'no-op rerun: %.2f s (target < 2 s + hashing)\n' "${SEC[(e) no-op rerun]}"
     printf 'peak RSS of the full run: %s MiB (target <= 1024)\n' "${RSS[(c) full run]}"
+    printf 'peak RSS with %s funding rows: %s MiB; with %s: %s MiB (%s organizations both)\n' \
+        "$SMALL" "${RSS[(f) full run, 1/10 funding]}" "$FUNDING" "${RSS[(c) full run]}" "$ORGS"
 } > "$TABLE"
 cat "$TABLE"
 if [ "$APPEND" = 1 ]; then

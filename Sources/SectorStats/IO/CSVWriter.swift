@@ -88,6 +88,13 @@ public final class CSVWriter {
     /// The number of bytes written since the last flush (in-memory writers: all of them).
     public var count: Int { buffer.count }
 
+    /// Appends a field the caller knows needs no quotes (no `,` `"` CR LF) as is.
+    @inline(__always)
+    public func field(unquotedBytes bytes: UnsafeBufferPointer<UInt8>) {
+        separate()
+        buffer.append(contentsOf: bytes)
+    }
+
     /// Appends an integer field; nil writes an empty field.
     public func field(_ number: Int64?) {
         separate()
@@ -101,11 +108,26 @@ public final class CSVWriter {
         text.withUTF8Buffer { buffer.append(contentsOf: $0) }
     }
 
-    /// Appends rows already encoded by another (in-memory) writer.
+    /// Appends rows already encoded by another (in-memory) writer. A run of rows at least
+    /// as long as the buffer goes to the file directly (after what is buffered), not
+    /// through a copy.
     public func append(encoded bytes: ArraySlice<UInt8>, rows count: Int) throws {
-        buffer.append(contentsOf: bytes)
         rows += count
-        if buffer.count >= flushAt { try flush() }
+        guard bytes.count >= flushAt, sink != nil || plain != nil else {
+            buffer.append(contentsOf: bytes)
+            if buffer.count >= flushAt { try flush() }
+            return
+        }
+        try flush()
+        try bytes.withUnsafeBytes { raw in
+            if let sink { try sink.write(raw) } else { try plain?.write(raw) }
+        }
+    }
+
+    /// An in-memory writer with room for `capacity` bytes before it grows.
+    public convenience init(reservingCapacity capacity: Int) {
+        self.init()
+        buffer.reserveCapacity(capacity)
     }
 
     /// Forgets everything written so far (in-memory writers, reused per chunk).

@@ -71,11 +71,16 @@ struct ChunkOutcome<Value> {
 /// order: row `i` is `bytes[rowStarts[i]..<rowStarts[i + 1]]`.
 struct EncodedChunk<Key> {
     var outcome = ChunkOutcome<Never>()
-    let writer = CSVWriter()
+    let writer: CSVWriter
     var keys: [Key] = []
     var rowStarts: [Int] = [0]
     /// The input bytes of the chunk's records (for estimating a file's rows).
     var inputBytes = 0
+
+    /// `expectedBytes`: about how many bytes the chunk's rows will take (room reserved once).
+    init(expectedBytes: Int) {
+        writer = CSVWriter(reservingCapacity: expectedBytes)
+    }
 
     /// Counts a row normalized into `writer`: accepted with its key, or quarantined.
     mutating func add<Checked>(_ o: CheckOutcome<Checked>, key: (Checked) -> Key,
@@ -162,7 +167,7 @@ public enum NormalizeStage {
             try CSVReader.readChunksInWaves(
                 path: input.path, options: input.read, chunks: chunkCount(reader, chunkBytes), concurrency: threads,
                 minChunkBytes: chunkBytes,
-                makeState: { _ in EncodedChunk<USCC>() },
+                makeState: { _ in EncodedChunk<USCC>(expectedBytes: chunkBytes + chunkBytes / 4) },
                 visit: { state, record in
                     state.add(try normalizer.normalize(record, encodingInto: state.writer), key: \.uscc, warnings: \.warnings)
                 },
@@ -224,7 +229,7 @@ public enum NormalizeStage {
             try CSVReader.readChunksInWaves(
                 path: input.path, options: input.read, chunks: chunkCount(reader, chunkBytes), concurrency: threads,
                 minChunkBytes: chunkBytes,
-                makeState: { _ in EncodedChunk<Int>() },
+                makeState: { _ in EncodedChunk<Int>(expectedBytes: chunkBytes + chunkBytes / 4) },
                 visit: { state, record in
                     var idEnd = 0
                     state.inputBytes += record.raw.count
@@ -241,20 +246,27 @@ public enum NormalizeStage {
                         let rows = Double(size) * Double(chunk.outcome.rowsRead) / Double(chunk.inputBytes)
                         seen.reserve(seen.count + Int(rows * 1.05))
                     }
+                    // Kept rows are written in runs (usually the whole chunk in one write).
                     let bytes = chunk.writer.bytes
+                    var run = 0..<0
                     try bytes.withUnsafeBufferPointer { all in
                         for i in chunk.keys.indices {
                             let start = chunk.rowStarts[i]
                             guard seen.insert(UnsafeBufferPointer(rebasing: all[start..<chunk.keys[i]])) else {
                                 acc.duplicates += 1
+                                try fundingWriter.append(encoded: bytes[chunk.rowStarts[run.lowerBound]..<chunk.rowStarts[run.upperBound]],
+                                                         rows: run.count)
+                                run = (i + 1)..<(i + 1)
                                 continue
                             }
                             for w in chunk.outcome.warnings[i] { result.warnings[w.rawValue, default: 0] += 1 }
-                            try fundingWriter.append(encoded: bytes[start..<chunk.rowStarts[i + 1]], rows: 1)
+                            run = run.lowerBound..<(i + 1)
                             acc.accepted += 1
                             result.fundingWritten += 1
                         }
                     }
+                    try fundingWriter.append(encoded: bytes[chunk.rowStarts[run.lowerBound]..<chunk.rowStarts[run.upperBound]],
+                                             rows: run.count)
                 })
             result.fundingFiles.append(acc)
         }

@@ -149,9 +149,16 @@ public struct RegistrationNormalizer: Sendable {
         return outcome
     }
 
+    /// A kept text field: without bytes to fold or to quote (one pass tells), the trimmed
+    /// sub-range of the record goes straight into the row.
     @inline(__always)
     private func encodeText(_ r: CSVRecord, _ f: RegistrationField, _ w: CSVWriter) {
-        ValueText.withNormalized(raw(r, f)) { w.field(bytes: $0) }
+        let b = raw(r, f)
+        if ValueText.classify(b) == 0 {
+            w.field(unquotedBytes: UnsafeBufferPointer(rebasing: b[ValueText.trimmedRange(b)]))
+        } else {
+            ValueText.withNormalized(b) { w.field(bytes: $0) }
+        }
     }
 
     /// Every check of DATA.md §5 in its order; the first failing one quarantines the row.
@@ -327,9 +334,16 @@ public struct FundingNormalizer: Sendable {
         return outcome
     }
 
+    /// A kept text field: without bytes to fold or to quote (one pass tells), the trimmed
+    /// sub-range of the record goes straight into the row.
     @inline(__always)
     private func encodeText(_ r: CSVRecord, _ f: FundingField, _ w: CSVWriter) {
-        ValueText.withNormalized(raw(r, f)) { w.field(bytes: $0) }
+        let b = raw(r, f)
+        if ValueText.classify(b) == 0 {
+            w.field(unquotedBytes: UnsafeBufferPointer(rebasing: b[ValueText.trimmedRange(b)]))
+        } else {
+            ValueText.withNormalized(b) { w.field(bytes: $0) }
+        }
     }
 
     /// Every check of DATA.md §5 in its order; the first failing one quarantines the row.

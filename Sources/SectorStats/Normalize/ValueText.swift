@@ -34,8 +34,33 @@ public enum ValueText {
         return nil
     }
 
+    /// ``classify(_:)`` bit: a byte that may start a width-folded sequence (0xE3, 0xEF).
+    static let mayFold: UInt8 = 1
+    /// ``classify(_:)`` bit: a byte that makes a CSV field need quotes (`,` `"` CR LF).
+    static let needsQuotes: UInt8 = 2
+
+    private static let byteClasses: [UInt8] = (0...255).map { b -> UInt8 in
+        switch b {
+        case 0xE3, 0xEF: mayFold
+        case 0x2C, 0x22, 0x0A, 0x0D: needsQuotes
+        default: 0
+        }
+    }
+
+    /// The union of the classes of `raw`'s bytes, in one table-driven pass: 0 means the
+    /// value needs neither folding nor quoting (the common case for a kept text field).
+    @inline(__always)
+    static func classify(_ raw: UnsafeBufferPointer<UInt8>) -> UInt8 {
+        byteClasses.withUnsafeBufferPointer { table in
+            var union: UInt8 = 0
+            for byte in raw { union |= table[Int(byte)] }
+            return union
+        }
+    }
+
     /// Whether `raw` holds any byte sequence width folding would change.
     public static func needsFolding(_ raw: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard classify(raw) & mayFold != 0 else { return false }
         var i = 0
         while i < raw.count {
             if foldedByte(raw, at: i) != nil { return true }
