@@ -110,10 +110,45 @@ public enum CategoryParser {
 
     // MARK: - Tables
 
-    private typealias Table<Value> = [(key: [UInt8], value: Value)]
+    /// Lower-case labels in one byte array (no array per label: looking one up retains
+    /// nothing), with their values.
+    private struct Table<Value: Sendable>: Sendable {
+        let bytes: [UInt8]
+        /// Label `i` is `bytes[starts[i]..<starts[i + 1]]`.
+        let starts: [Int]
+        let values: [Value]
+
+        /// The value of the label equal to `value`, ASCII letters compared case-insensitively.
+        @inline(__always)
+        func find(_ value: UnsafeBufferPointer<UInt8>) -> Value? {
+            bytes.withUnsafeBufferPointer { b in
+                starts.withUnsafeBufferPointer { s in
+                    for i in 0..<(s.count - 1) where s[i + 1] - s[i] == value.count {
+                        var same = true
+                        for k in 0..<value.count {
+                            let byte = value[k]
+                            let lower = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+                            if lower != b[s[i] + k] {
+                                same = false
+                                break
+                            }
+                        }
+                        if same { return values[i] }
+                    }
+                    return nil
+                }
+            }
+        }
+    }
 
     private static func table<Value>(_ entries: [(String, Value)]) -> Table<Value> {
-        entries.map { (Array($0.0.lowercased().utf8), $0.1) }
+        var bytes: [UInt8] = []
+        var starts = [0]
+        for (label, _) in entries {
+            bytes += Array(label.lowercased().utf8)
+            starts.append(bytes.count)
+        }
+        return Table(bytes: bytes, starts: starts, values: entries.map(\.1))
     }
 
     private static let orgTypes: Table<OrgType> = table([
@@ -148,19 +183,7 @@ public enum CategoryParser {
     private static func lookup<Value>(_ raw: UnsafeBufferPointer<UInt8>, _ table: Table<Value>) -> Lookup<Value> {
         ValueText.withNormalized(raw) { value -> Lookup<Value> in
             if value.isEmpty { return .empty }
-            for entry in table where matches(value, entry.key) { return .found(entry.value) }
-            return .unknown
+            return table.find(value).map(Lookup.found) ?? .unknown
         }
-    }
-
-    /// Whether `value` equals the lower-case `key`, ASCII letters compared case-insensitively.
-    private static func matches(_ value: UnsafeBufferPointer<UInt8>, _ key: [UInt8]) -> Bool {
-        guard value.count == key.count else { return false }
-        for i in 0..<key.count {
-            let byte = value[i]
-            let lower = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
-            if lower != key[i] { return false }
-        }
-        return true
     }
 }

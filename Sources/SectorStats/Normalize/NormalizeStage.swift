@@ -156,7 +156,7 @@ public enum NormalizeStage {
         var orgFile: [Int] = []
         var superseded: [Bool] = []
         var orgWarnings: [[NormalizeWarning]] = []
-        var index: [USCC: Int] = [:]
+        var index = USCCRowMap()
         for (fileIndex, input) in registrations.enumerated() {
             let reader = try CSVReader(path: input.path, options: input.read)
             var acc = RowAccounting(file: reader.name, path: input.path, encoding: reader.encoding.rawValue)
@@ -177,8 +177,13 @@ public enum NormalizeStage {
                     let chunkNumber = Int32(orgChunks.count)
                     orgChunks.append(chunk.writer.bytes)
                     orgChunkStarts.append(chunk.rowStarts)
+                    guard orgRows.count + chunk.keys.count < Int(Int32.max) else {
+                        throw SectorStatsError(.inputRefused, file: reader.name,
+                                               "more than \(Int32.max) organizations: split the registry")
+                    }
                     for (i, uscc) in chunk.keys.enumerated() {
-                        if let earlier = index[uscc] {
+                        if let previous = index.update(uscc, row: Int32(orgRows.count)) {
+                            let earlier = Int(previous)
                             superseded[earlier] = true
                             let earlierFile = orgFile[earlier]
                             if earlierFile == fileIndex {
@@ -189,7 +194,6 @@ public enum NormalizeStage {
                                 result.registrationFiles[earlierFile].duplicates += 1
                             }
                         }
-                        index[uscc] = orgRows.count
                         orgRows.append(RowRef(chunk: chunkNumber, row: Int32(i)))
                         orgFile.append(fileIndex)
                         superseded.append(false)
@@ -199,7 +203,7 @@ public enum NormalizeStage {
                 })
             result.registrationFiles.append(acc)
         }
-        index = [:]
+        index = USCCRowMap()
         let orgWriter = try CSVWriter(path: folder + "/" + NormalizedTables.organizationsFile)
         try orgWriter.writeRow(NormalizedTables.organizationColumns)
         for (i, ref) in orgRows.enumerated() where !superseded[i] {
