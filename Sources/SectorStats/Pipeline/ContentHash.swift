@@ -1,4 +1,5 @@
 import Crypto
+import Dispatch
 
 /// SHA-256 of file contents and of settings, for stage keys and the manifest
 /// (swift-crypto: BoringSSL's assembly, several hundred MB/s per core or more).
@@ -17,6 +18,19 @@ public enum ContentHash {
             total += Int64(n)
         }
         return (hex(hasher.finalize()), total)
+    }
+
+    /// ``file(_:)`` of each path, the files hashed in parallel (SHA-256 itself is serial:
+    /// a run's registry and funding exports, or a stage's tables, overlap instead of queueing).
+    public static func files(_ paths: [String]) throws -> [(sha256: String, bytes: Int64)] {
+        let slots = ConcurrentSlots<Result<(sha256: String, bytes: Int64), Error>>(count: paths.count)
+        DispatchQueue.concurrentPerform(iterations: paths.count) { i in
+            slots.set(i, Result { try file(paths[i]) })
+        }
+        return try paths.indices.map { i in
+            guard let result = slots.take(i) else { throw SectorStatsError(.internalError, file: paths[i], "the file was not hashed") }
+            return try result.get()
+        }
     }
 
     /// Hex SHA-256 of text (settings, lists of hashes).

@@ -247,11 +247,18 @@ public final class PipelineRunner {
     /// The inputs as they are now: globs expanded, files hashed, headers read.
     func plannedInputs() throws -> Inventory {
         if let cachedInventory { return cachedInventory }
+        // Every input is hashed first, all files in parallel.
+        var resolvedPaths: [String] = []
+        for source in request.pipeline.registrations + request.pipeline.funding {
+            resolvedPaths += try PathGlob.expand(source.path, relativeTo: request.baseDirectory).map(\.1)
+        }
+        var hashes: [String: (sha256: String, bytes: Int64)] = [:]
+        for (path, h) in zip(resolvedPaths, try ContentHash.files(resolvedPaths)) { hashes[path] = h }
         func files(_ sources: [PipelineDefinition.Source]) throws -> [Inventory.File] {
             var out: [Inventory.File] = []
             for source in sources {
                 for (given, resolved) in try PathGlob.expand(source.path, relativeTo: request.baseDirectory) {
-                    let h = try ContentHash.file(resolved)
+                    let h = try hashes[resolved] ?? ContentHash.file(resolved)
                     let reader = try CSVReader(path: resolved, options: CSVReadOptions(encoding: source.encoding, delimiter: source.delimiter))
                     out.append(Inventory.File(
                         path: given, resolvedPath: resolved, file: reader.name, bytes: h.bytes, sha256: h.sha256,

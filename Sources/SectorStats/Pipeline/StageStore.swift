@@ -69,11 +69,8 @@ struct StageStore {
 
     /// Hashes the outputs, writes stage.json last, and swaps the folder into place.
     func commit(_ s: StageName, tmp: String, key: String, keyParts: [String: String], outputs: [String], seconds: Double) throws -> StageRecord {
-        var recorded: [StageRecord.Output] = []
-        for file in outputs {
-            let h = try ContentHash.file(tmp + "/" + file)
-            recorded.append(.init(file: file, bytes: h.bytes, sha256: h.sha256))
-        }
+        let hashes = try ContentHash.files(outputs.map { tmp + "/" + $0 })
+        let recorded = zip(outputs, hashes).map { StageRecord.Output(file: $0, bytes: $1.bytes, sha256: $1.sha256) }
         let record = StageRecord(stage: s, key: key, keyParts: keyParts, outputs: recorded,
                                  finishedAt: Timestamp.now(), seconds: seconds)
         try JSON.write(record, to: tmp + "/stage.json")
