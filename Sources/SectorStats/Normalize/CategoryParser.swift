@@ -180,8 +180,16 @@ public enum CategoryParser {
         case unknown
     }
 
+    @inline(__always)
     private static func lookup<Value>(_ raw: UnsafeBufferPointer<UInt8>, _ table: Table<Value>) -> Lookup<Value> {
-        ValueText.withNormalized(raw) { value -> Lookup<Value> in
+        // The common case (nothing to fold) without a closure: capturing the table would
+        // retain its arrays on every row.
+        if !ValueText.needsFolding(raw) {
+            let value = UnsafeBufferPointer(rebasing: raw[ValueText.trimmedRange(raw)])
+            if value.isEmpty { return .empty }
+            return table.find(value).map(Lookup.found) ?? .unknown
+        }
+        return ValueText.withNormalized(raw) { value -> Lookup<Value> in
             if value.isEmpty { return .empty }
             return table.find(value).map(Lookup.found) ?? .unknown
         }

@@ -169,9 +169,13 @@ public struct RegistrationNormalizer: Sendable {
                                     detail: e.detail, raw: r.rawText))
         }
         // missing_required in DATA.md's order: uscc, name, registered_on.
-        for f in [RegistrationField.uscc, .name, .registeredOn] where ValueText.isEmpty(raw(r, f)) {
-            return reject(f, FieldError(.missingRequired, "\(f.rawValue) is empty; it is required"))
+        // (One test per field, not a loop over an array literal: that allocated per row.)
+        func missing(_ f: RegistrationField) -> CheckOutcome<Checked> {
+            reject(f, FieldError(.missingRequired, "\(f.rawValue) is empty; it is required"))
         }
+        if ValueText.isEmpty(raw(r, .uscc)) { return missing(.uscc) }
+        if ValueText.isEmpty(raw(r, .name)) { return missing(.name) }
+        if ValueText.isEmpty(raw(r, .registeredOn)) { return missing(.registeredOn) }
         let uscc: USCC
         do {
             guard let code = try USCC.parse(raw(r, .uscc)) else {
@@ -353,9 +357,14 @@ public struct FundingNormalizer: Sendable {
             .failed(QuarantineEntry(source: source, line: r.line, field: field.rawValue, reason: e.reason,
                                     detail: e.detail, raw: r.rawText))
         }
-        for f in [FundingField.recordID, .recipientUSCC, .receivedOn, .purpose] where ValueText.isEmpty(raw(r, f)) {
-            return reject(f, FieldError(.missingRequired, "\(f.rawValue) is empty; it is required"))
+        // (One test per field, not a loop over an array literal: that allocated per row.)
+        func missing(_ f: FundingField) -> CheckOutcome<Checked> {
+            reject(f, FieldError(.missingRequired, "\(f.rawValue) is empty; it is required"))
         }
+        if ValueText.isEmpty(raw(r, .recordID)) { return missing(.recordID) }
+        if ValueText.isEmpty(raw(r, .recipientUSCC)) { return missing(.recipientUSCC) }
+        if ValueText.isEmpty(raw(r, .receivedOn)) { return missing(.receivedOn) }
+        if ValueText.isEmpty(raw(r, .purpose)) { return missing(.purpose) }
         let sourceType: SourceType
         do { sourceType = try CategoryParser.sourceType(raw(r, .sourceType)) } catch { return reject(.sourceType, error) }
 

@@ -183,7 +183,15 @@ public enum ValueText {
     /// in a temporary allocation.
     public static func withNormalizedCode<R>(_ raw: UnsafeBufferPointer<UInt8>,
                                              _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(raw.count, 1)) { tmp in
+        // Already a code (ASCII, no blank inside, no lower-case letter): the trimmed bytes.
+        let trimmed = UnsafeBufferPointer(rebasing: raw[trimmedRange(raw)])
+        var plain = true
+        for byte in trimmed where byte >= 0x80 || isBlank(byte) || (byte >= 0x61 && byte <= 0x7A) {
+            plain = false
+            break
+        }
+        if plain { return body(trimmed) }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(raw.count, 1)) { tmp in
             let n = dropBlanksUppercasing(tmp, count: fold(raw, into: tmp))
             return body(UnsafeBufferPointer(rebasing: tmp[0..<n]))
         }

@@ -59,4 +59,26 @@ final class ValueTextTests: XCTestCase {
             XCTAssertEqual(String(decoding: scratch, as: UTF8.self), expected)
         }
     }
+
+    func testWithNormalizedNameAndCode_giveTheBytesOfTheScratchVersions() {
+        // The per-row encoders use the closure versions (temporary storage, a fast path for
+        // values that are already clean); the scratch-array versions are the reference.
+        let samples = ["", "   ", "JZ2018-00000000", " jz2018-0000 0000 ", "５３３７１４８２ＭＪ３９７７９０８Ｅ", "53371482MJ3977908E",
+                       "禹城市  计算机\t公益基金会", "　北京　（朝阳）　协会　", "a,b\"c", "ÄÖ  ü", "x\r\ny", "\u{3000}"]
+        for text in samples {
+            var copy = text
+            copy.withUTF8 { raw in
+                var reference: [UInt8] = []
+                ValueText.normalizeName(raw, into: &reference)
+                XCTAssertEqual(ValueText.withNormalizedName(raw) { Array($0) }, reference, "name \(text)")
+                ValueText.normalizeCode(raw, into: &reference)
+                XCTAssertEqual(ValueText.withNormalizedCode(raw) { Array($0) }, reference, "code \(text)")
+                ValueText.normalize(raw, into: &reference)
+                XCTAssertEqual(ValueText.withNormalized(raw) { Array($0) }, reference, "value \(text)")
+                let needsQuotes = reference.contains { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }
+                XCTAssertEqual(ValueText.classify(raw) & ValueText.needsQuotes != 0, raw.contains { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }, text)
+                if ValueText.classify(raw) == 0 { XCTAssertFalse(needsQuotes || ValueText.needsFolding(raw), text) }
+            }
+        }
+    }
 }
