@@ -1,6 +1,10 @@
 /// Interns byte strings (funder names, industries) to dense ids in first-seen order,
 /// without allocating per look-up: the bytes of all distinct strings live in one array and
-/// an open-addressing table of ids is probed with an FNV-1a hash.
+/// an open-addressing table is probed with a word-at-a-time hash.
+///
+/// Each slot holds the id and the top 32 bits of the string's hash, so a probe touches one
+/// slot and compares bytes only when the hash bits agree (one cache miss, not three, and
+/// no byte-by-byte hashing: the look-up runs once or twice per funding row).
 ///
 /// Ids are local to one interner: a worker's chunk interns into its own, and `merge`
 /// re-interns the other side's strings (once per distinct string, not per row).
@@ -8,30 +12,44 @@ struct ByteInterner: Sendable {
     private var storage: [UInt8] = []
     /// String `id` is `storage[starts[id]..<starts[id + 1]]`.
     private var starts: [Int] = [0]
-    private var hashes: [UInt64] = []
-    /// Ids by hash position; -1 = free. The count is a power of two, at most half full.
-    private var slots: [Int32] = Array(repeating: -1, count: 16)
+    /// By hash position: hash >> 32 in the high half, id + 1 in the low half; 0 = free.
+    /// The count is a power of two, at most half full.
+    private var slots: [UInt64] = Array(repeating: 0, count: 16)
 
-    var count: Int { hashes.count }
+    var count: Int { starts.count - 1 }
 
     /// The id of `key`, adding it when new.
     @inline(__always)
     mutating func intern(_ key: UnsafeBufferPointer<UInt8>) -> Int32 {
         let hash = Self.hash(key)
-        let mask = slots.count - 1
-        var position = Int(truncatingIfNeeded: hash) & mask
-        while true {
-            let id = slots[position]
-            if id < 0 { break }
-            if hashes[Int(id)] == hash, equals(Int(id), key) { return id }
-            position = (position + 1) & mask
+        let tag = hash & 0xFFFF_FFFF_0000_0000
+        let found: (id: Int32, position: Int) = slots.withUnsafeBufferPointer { table in
+            storage.withUnsafeBufferPointer { bytes in
+                starts.withUnsafeBufferPointer { starts in
+                    let mask = table.count - 1
+                    var position = Int(truncatingIfNeeded: hash) & mask
+                    while true {
+                        let slot = table[position]
+                        if slot == 0 { return (-1, position) }
+                        if slot & 0xFFFF_FFFF_0000_0000 == tag {
+                            let id = Int(slot & 0xFFFF_FFFF) - 1
+                            let start = starts[id]
+                            if starts[id + 1] - start == key.count,
+                               Self.equal(bytes.baseAddress.map { $0 + start }, key.baseAddress, key.count) {
+                                return (Int32(id), position)
+                            }
+                        }
+                        position = (position + 1) & mask
+                    }
+                }
+            }
         }
-        let id = Int32(hashes.count)
+        if found.id >= 0 { return found.id }
+        let id = Int32(count)
         storage.append(contentsOf: key)
         starts.append(storage.count)
-        hashes.append(hash)
-        slots[position] = id
-        if hashes.count * 2 > slots.count { rehash(capacity: slots.count * 2) }
+        slots[found.position] = tag | UInt64(id + 1)
+        if count * 2 > slots.count { rehash(capacity: slots.count * 2) }
         return id
     }
 
@@ -56,37 +74,115 @@ struct ByteInterner: Sendable {
         storage[starts[Int(a)]..<starts[Int(a) + 1]].lexicographicallyPrecedes(storage[starts[Int(b)]..<starts[Int(b) + 1]])
     }
 
-    private func equals(_ id: Int, _ key: UnsafeBufferPointer<UInt8>) -> Bool {
-        let start = starts[id]
-        guard starts[id + 1] - start == key.count else { return false }
-        return storage.withUnsafeBufferPointer { all in
-            for i in 0..<key.count where all[start + i] != key[i] { return false }
-            return true
+    @inline(__always)
+    private static func equal(_ a: UnsafePointer<UInt8>?, _ b: UnsafePointer<UInt8>?, _ count: Int) -> Bool {
+        guard count > 0 else { return true }
+        guard let a, let b else { return false }
+        var i = 0
+        while i &+ 8 <= count {
+            if UnsafeRawPointer(a + i).loadUnaligned(as: UInt64.self) != UnsafeRawPointer(b + i).loadUnaligned(as: UInt64.self) {
+                return false
+            }
+            i &+= 8
         }
+        while i < count {
+            if a[i] != b[i] { return false }
+            i &+= 1
+        }
+        return true
     }
 
     private mutating func rehash(capacity: Int) {
-        var table = [Int32](repeating: -1, count: capacity)
+        var table = [UInt64](repeating: 0, count: capacity)
         let mask = capacity - 1
-        for (id, hash) in hashes.enumerated() {
-            var position = Int(truncatingIfNeeded: hash) & mask
-            while table[position] >= 0 { position = (position + 1) & mask }
-            table[position] = Int32(id)
+        storage.withUnsafeBufferPointer { bytes in
+            for id in 0..<count {
+                let key = UnsafeBufferPointer(rebasing: bytes[starts[id]..<starts[id + 1]])
+                let hash = Self.hash(key)
+                var position = Int(truncatingIfNeeded: hash) & mask
+                while table[position] != 0 { position = (position + 1) & mask }
+                table[position] = hash & 0xFFFF_FFFF_0000_0000 | UInt64(id + 1)
+            }
         }
         slots = table
     }
 
-    /// 64-bit FNV-1a with a final avalanche, so the low bits used for the position mix well.
+    /// A 64-bit hash of the bytes, eight at a time (multiply-xorshift rounds and a final
+    /// avalanche, so both the low bits used for the position and the high bits kept in the
+    /// slot mix well). Only ever compared within one process: not a stable format.
     @inline(__always)
-    private static func hash(_ key: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in key {
-            h ^= UInt64(byte)
-            h &*= 0x0000_0100_0000_01b3
+    static func hash(_ key: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var h = UInt64(truncatingIfNeeded: key.count) &* 0x9E37_79B9_7F4A_7C15
+        guard let base = key.baseAddress else { return h ^ h >> 29 }
+        let n = key.count
+        var i = 0
+        while i &+ 8 <= n {
+            let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+            h = (h ^ w) &* 0xBF58_476D_1CE4_E5B9
+            h ^= h >> 29
+            i &+= 8
         }
-        h ^= h >> 33
-        h &*= 0xff51_afd7_ed55_8ccd
-        h ^= h >> 33
+        if i < n {
+            var tail: UInt64 = 0
+            var shift: UInt64 = 0
+            while i < n {
+                tail |= UInt64(base[i]) << shift
+                shift &+= 8
+                i &+= 1
+            }
+            h = (h ^ tail) &* 0x94D0_49BB_1331_11EB
+        }
+        h ^= h >> 32
+        h &*= 0xD6E8_FEB8_6659_FD93
+        h ^= h >> 32
         return h
+    }
+}
+
+/// Counts per `UInt64` key (a funder id and an industry id packed), by open addressing with
+/// a multiplicative hash: the per-row `+= 1` without a `Dictionary`'s SipHash.
+struct CountTable: Sendable {
+    /// `UInt64.max` = free (keys pack two 31-bit ids, so never all ones).
+    private var keys: [UInt64] = Array(repeating: .max, count: 16)
+    private var counts: [Int64] = Array(repeating: 0, count: 16)
+    private(set) var count = 0
+
+    @inline(__always)
+    mutating func add(_ key: UInt64, _ n: Int64) {
+        precondition(key != .max, "key reserved for free slots")
+        let mask = keys.count - 1
+        var position = Self.position(key, mask)
+        while true {
+            let k = keys[position]
+            if k == key {
+                counts[position] += n
+                return
+            }
+            if k == .max { break }
+            position = (position + 1) & mask
+        }
+        keys[position] = key
+        counts[position] = n
+        count += 1
+        if count * 2 > keys.count { grow() }
+    }
+
+    /// Every (key, count), in table order (callers must not depend on the order).
+    func forEach(_ body: (UInt64, Int64) throws -> Void) rethrows {
+        for i in 0..<keys.count where keys[i] != .max { try body(keys[i], counts[i]) }
+    }
+
+    @inline(__always)
+    private static func position(_ key: UInt64, _ mask: Int) -> Int {
+        let h = (key ^ key >> 29) &* 0x9E37_79B9_7F4A_7C15
+        return Int(truncatingIfNeeded: h >> 32) & mask
+    }
+
+    private mutating func grow() {
+        let old = (keys, counts)
+        keys = Array(repeating: .max, count: old.0.count * 2)
+        counts = Array(repeating: 0, count: old.0.count * 2)
+        count = 0
+        for i in 0..<old.0.count where old.0[i] != .max { add(old.0[i], old.1[i]) }
     }
 }

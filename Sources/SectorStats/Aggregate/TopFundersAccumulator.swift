@@ -21,7 +21,7 @@ struct TopFundersAccumulator: Sendable {
     /// By funder id.
     private(set) var stats: [Stats] = []
     /// Rows per (funder id << 32 | industry id), non-empty industries only.
-    private(set) var industryCounts: [UInt64: Int64] = [:]
+    private(set) var industryCounts = CountTable()
     /// All accepted rows, with or without a funder: the denominator of the shares.
     private(set) var grandTotalFen: Int64 = 0
 
@@ -38,7 +38,7 @@ struct TopFundersAccumulator: Sendable {
         }
         if !f.funderIndustry.isEmpty {
             let industry = industries.intern(f.funderIndustry)
-            industryCounts[UInt64(id) << 32 | UInt64(industry), default: 0] += 1
+            industryCounts.add(UInt64(id) << 32 | UInt64(industry), 1)
         }
     }
 
@@ -58,10 +58,10 @@ struct TopFundersAccumulator: Sendable {
         let industryMap = (0..<other.industries.count).map { i in
             other.industries.withBytes(Int32(i)) { industries.intern($0) }
         }
-        for (key, count) in other.industryCounts {
+        other.industryCounts.forEach { key, count in
             let funder = funderMap[Int(key >> 32)]
             let industry = industryMap[Int(key & 0xFFFF_FFFF)]
-            industryCounts[UInt64(funder) << 32 | UInt64(industry), default: 0] += count
+            industryCounts.add(UInt64(funder) << 32 | UInt64(industry), count)
         }
     }
 
@@ -76,13 +76,13 @@ struct TopFundersAccumulator: Sendable {
         }.prefix(Self.limit)
         var best: [Int32: (industry: Int32, count: Int64)] = [:]
         let top = Set(ranked)
-        for (key, count) in industryCounts {
+        industryCounts.forEach { key, count in
             let funder = Int32(key >> 32)
-            guard top.contains(funder) else { continue }
+            guard top.contains(funder) else { return }
             let industry = Int32(key & 0xFFFF_FFFF)
             if let current = best[funder],
                current.count > count || (current.count == count && !industries.precedes(industry, current.industry)) {
-                continue
+                return
             }
             best[funder] = (industry, count)
         }
