@@ -53,6 +53,34 @@ struct ByteInterner: Sendable {
         return id
     }
 
+    /// The id of `key` when it was interned, without adding it.
+    @inline(__always)
+    func id(of key: UnsafeBufferPointer<UInt8>) -> Int32? {
+        let hash = Self.hash(key)
+        let tag = hash & 0xFFFF_FFFF_0000_0000
+        return slots.withUnsafeBufferPointer { table in
+            storage.withUnsafeBufferPointer { bytes in
+                starts.withUnsafeBufferPointer { starts in
+                    let mask = table.count - 1
+                    var position = Int(truncatingIfNeeded: hash) & mask
+                    while true {
+                        let slot = table[position]
+                        if slot == 0 { return nil }
+                        if slot & 0xFFFF_FFFF_0000_0000 == tag {
+                            let id = Int(slot & 0xFFFF_FFFF) - 1
+                            let start = starts[id]
+                            if starts[id + 1] - start == key.count,
+                               Self.equal(bytes.baseAddress.map { $0 + start }, key.baseAddress, key.count) {
+                                return Int32(id)
+                            }
+                        }
+                        position = (position + 1) & mask
+                    }
+                }
+            }
+        }
+    }
+
     /// String convenience for `intern(_:)` (no copy for native strings).
     mutating func intern(_ text: String) -> Int32 {
         var text = text
