@@ -60,6 +60,9 @@ enum OwnTableReader {
         let header: [String]
         /// One state per chunk, in file order.
         let states: [State]
+        /// The file line of each chunk's first line: a row's file line is
+        /// `row.line + firstLines[chunk] - 1`.
+        let firstLines: [Int]
     }
 
     private enum Outcome<State> {
@@ -111,12 +114,14 @@ enum OwnTableReader {
             }
         }
         var states: [State] = []
+        var firstLines: [Int] = []
         var firstLine = reader.dataLine
         for k in 0..<n {
             switch outcomes.take(k) {
             case .done(let state, let end, let lines)?:
                 guard end == (k + 1 < n ? starts[k + 1] : fileSize) else { return nil }
                 states.append(state)
+                firstLines.append(firstLine)
                 firstLine += lines
             case .failed(var error as SectorStatsError)?:
                 if let line = error.line { error.line = line + firstLine - 1 }
@@ -127,7 +132,7 @@ enum OwnTableReader {
                 return nil
             }
         }
-        return Read(header: reader.header, states: states)
+        return Read(header: reader.header, states: states, firstLines: firstLines)
     }
 
     /// Chunk starts: the data start, then each nominal split moved to just after the next
