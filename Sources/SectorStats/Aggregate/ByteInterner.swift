@@ -2,9 +2,10 @@
 /// without allocating per look-up: the bytes of all distinct strings live in one array and
 /// an open-addressing table is probed with a word-at-a-time hash.
 ///
-/// Each slot holds the id and the top 32 bits of the string's hash, so a probe touches one
-/// slot and compares bytes only when the hash bits agree (one cache miss, not three, and
-/// no byte-by-byte hashing: the look-up runs once or twice per funding row).
+/// Each slot holds the id, the top 32 bits of the string's hash and where its bytes are, so
+/// a probe touches one slot and compares bytes only when the hash bits agree (two cache
+/// misses, not four, and no byte-by-byte hashing: the look-up runs once or twice per
+/// funding row).
 ///
 /// Ids are local to one interner: a worker's chunk interns into its own, and `merge`
 /// re-interns the other side's strings (once per distinct string, not per row).
@@ -12,9 +13,15 @@ struct ByteInterner: Sendable {
     private var storage: [UInt8] = []
     /// String `id` is `storage[starts[id]..<starts[id + 1]]`.
     private var starts: [Int] = [0]
-    /// By hash position: hash >> 32 in the high half, id + 1 in the low half; 0 = free.
-    /// The count is a power of two, at most half full.
-    private var slots: [UInt64] = Array(repeating: 0, count: 16)
+    private struct Slot: Sendable {
+        /// The hash's top 32 bits in the high half, id + 1 in the low half; 0 = free.
+        var key: UInt64 = 0
+        /// The string's start in `storage` in the high half, its length in the low half.
+        var span: UInt64 = 0
+    }
+
+    /// By hash position. The count is a power of two, at most half full.
+    private var slots: [Slot] = Array(repeating: Slot(), count: 16)
 
     var count: Int { starts.count - 1 }
 
@@ -22,63 +29,43 @@ struct ByteInterner: Sendable {
     @inline(__always)
     mutating func intern(_ key: UnsafeBufferPointer<UInt8>) -> Int32 {
         let hash = Self.hash(key)
+        let (id, position) = probe(key, hash)
+        if let id { return id }
+        precondition(storage.count + key.count < 1 << 32, "more than 4 GiB of interned bytes")
+        let new = Int32(count)
+        slots[position] = Slot(key: hash & 0xFFFF_FFFF_0000_0000 | UInt64(new + 1),
+                               span: UInt64(storage.count) << 32 | UInt64(key.count))
+        storage.append(contentsOf: key)
+        starts.append(storage.count)
+        if count * 2 > slots.count { rehash(capacity: slots.count * 2) }
+        return new
+    }
+
+    /// The id of `key` (hashed to `hash`), or the free position where it would go.
+    @inline(__always)
+    private func probe(_ key: UnsafeBufferPointer<UInt8>, _ hash: UInt64) -> (id: Int32?, position: Int) {
         let tag = hash & 0xFFFF_FFFF_0000_0000
-        let found: (id: Int32, position: Int) = slots.withUnsafeBufferPointer { table in
+        return slots.withUnsafeBufferPointer { table in
             storage.withUnsafeBufferPointer { bytes in
-                starts.withUnsafeBufferPointer { starts in
-                    let mask = table.count - 1
-                    var position = Int(truncatingIfNeeded: hash) & mask
-                    while true {
-                        let slot = table[position]
-                        if slot == 0 { return (-1, position) }
-                        if slot & 0xFFFF_FFFF_0000_0000 == tag {
-                            let id = Int(slot & 0xFFFF_FFFF) - 1
-                            let start = starts[id]
-                            if starts[id + 1] - start == key.count,
-                               Self.equal(bytes.baseAddress.map { $0 + start }, key.baseAddress, key.count) {
-                                return (Int32(id), position)
-                            }
-                        }
-                        position = (position + 1) & mask
+                let mask = table.count - 1
+                var position = Int(truncatingIfNeeded: hash) & mask
+                while true {
+                    let slot = table[position]
+                    if slot.key == 0 { return (nil, position) }
+                    if slot.key & 0xFFFF_FFFF_0000_0000 == tag, Int(slot.span & 0xFFFF_FFFF) == key.count,
+                       Self.equal(bytes.baseAddress.map { $0 + Int(slot.span >> 32) }, key.baseAddress, key.count) {
+                        return (Int32(truncatingIfNeeded: Int(slot.key & 0xFFFF_FFFF) - 1), position)
                     }
+                    position = (position + 1) & mask
                 }
             }
         }
-        if found.id >= 0 { return found.id }
-        let id = Int32(count)
-        storage.append(contentsOf: key)
-        starts.append(storage.count)
-        slots[found.position] = tag | UInt64(id + 1)
-        if count * 2 > slots.count { rehash(capacity: slots.count * 2) }
-        return id
     }
 
     /// The id of `key` when it was interned, without adding it.
     @inline(__always)
     func id(of key: UnsafeBufferPointer<UInt8>) -> Int32? {
-        let hash = Self.hash(key)
-        let tag = hash & 0xFFFF_FFFF_0000_0000
-        return slots.withUnsafeBufferPointer { table in
-            storage.withUnsafeBufferPointer { bytes in
-                starts.withUnsafeBufferPointer { starts in
-                    let mask = table.count - 1
-                    var position = Int(truncatingIfNeeded: hash) & mask
-                    while true {
-                        let slot = table[position]
-                        if slot == 0 { return nil }
-                        if slot & 0xFFFF_FFFF_0000_0000 == tag {
-                            let id = Int(slot & 0xFFFF_FFFF) - 1
-                            let start = starts[id]
-                            if starts[id + 1] - start == key.count,
-                               Self.equal(bytes.baseAddress.map { $0 + start }, key.baseAddress, key.count) {
-                                return Int32(id)
-                            }
-                        }
-                        position = (position + 1) & mask
-                    }
-                }
-            }
-        }
+        probe(key, Self.hash(key)).id
     }
 
     /// String convenience for `intern(_:)` (no copy for native strings).
@@ -121,15 +108,16 @@ struct ByteInterner: Sendable {
     }
 
     private mutating func rehash(capacity: Int) {
-        var table = [UInt64](repeating: 0, count: capacity)
+        var table = [Slot](repeating: Slot(), count: capacity)
         let mask = capacity - 1
         storage.withUnsafeBufferPointer { bytes in
             for id in 0..<count {
                 let key = UnsafeBufferPointer(rebasing: bytes[starts[id]..<starts[id + 1]])
                 let hash = Self.hash(key)
                 var position = Int(truncatingIfNeeded: hash) & mask
-                while table[position] != 0 { position = (position + 1) & mask }
-                table[position] = hash & 0xFFFF_FFFF_0000_0000 | UInt64(id + 1)
+                while table[position].key != 0 { position = (position + 1) & mask }
+                table[position] = Slot(key: hash & 0xFFFF_FFFF_0000_0000 | UInt64(id + 1),
+                                       span: UInt64(starts[id]) << 32 | UInt64(key.count))
             }
         }
         slots = table

@@ -273,8 +273,20 @@ private final class ChunkParser {
             var i = pos
             var quoted = false
             while i < lineEnd {
+                // Eight bytes at a time to the next comma, quote or CR (the lowest flagged
+                // byte of the SWAR test is always a true match).
+                if i &+ 8 <= lineEnd {
+                    let flags = Self.specialBytes(UnsafeRawPointer(buffer + i).loadUnaligned(as: UInt64.self))
+                    if flags == 0 {
+                        i &+= 8
+                        continue
+                    }
+                    i &+= flags.trailingZeroBitCount >> 3
+                }
                 let b = buffer[i]
                 if b == 0x2C {
+                    // libcsv trims spaces and tabs around unquoted fields: leave such tables to it.
+                    if i > fieldStart, Self.isSpace(buffer[fieldStart]) || Self.isSpace(buffer[i - 1]) { return nil }
                     if count * 2 + 2 > boundsCapacity { growBounds(count * 2 + 2) }
                     bounds[2 * count] = fieldStart
                     bounds[2 * count + 1] = i
@@ -303,11 +315,7 @@ private final class ChunkParser {
                 bounds[2 * count] = fieldStart
                 bounds[2 * count + 1] = lineEnd
                 count += 1
-                // libcsv trims spaces and tabs around unquoted fields: leave such tables to it.
-                for f in 0..<count {
-                    let (s, e) = (bounds[2 * f], bounds[2 * f + 1])
-                    if s < e, Self.isSpace(buffer[s]) || Self.isSpace(buffer[e - 1]) { return nil }
-                }
+                if lineEnd > fieldStart, Self.isSpace(buffer[fieldStart]) || Self.isSpace(buffer[lineEnd - 1]) { return nil }
                 raw = UnsafeBufferPointer(start: buffer + pos, count: lineEnd - pos)
                 base = UnsafePointer(buffer)
                 pos = lineEnd
@@ -322,6 +330,18 @@ private final class ChunkParser {
 
     @inline(__always)
     private static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
+
+    /// The high bit of each byte of `w` that may be `,` `"` or CR; the lowest one set is
+    /// exact (a borrow can only flag bytes above a true match).
+    @inline(__always)
+    private static func specialBytes(_ w: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let comma = w ^ (ones &* 0x2C)
+        let quote = w ^ (ones &* 0x22)
+        let cr = w ^ (ones &* 0x0D)
+        return (((comma &- ones) & ~comma) | ((quote &- ones) & ~quote) | ((cr &- ones) & ~cr)) & highs
+    }
 
     /// The record at `pos` with quoted fields: unquoted field bytes go to `scratch`, bounds
     /// relative to it. Returns where the record's text ends (at its LF or the end of the
