@@ -158,34 +158,38 @@ struct ByteInterner: Sendable {
 /// Counts per `UInt64` key (a funder id and an industry id packed), by open addressing with
 /// a multiplicative hash: the per-row `+= 1` without a `Dictionary`'s SipHash.
 struct CountTable: Sendable {
-    /// `UInt64.max` = free (keys pack two 31-bit ids, so never all ones).
-    private var keys: [UInt64] = Array(repeating: .max, count: 16)
-    private var counts: [Int64] = Array(repeating: 0, count: 16)
+    private struct Entry: Sendable {
+        /// `UInt64.max` = free (keys pack two 31-bit ids, so never all ones).
+        var key: UInt64 = .max
+        var count: Int64 = 0
+    }
+
+    /// Key and count side by side: one cache miss per `add`.
+    private var entries: [Entry] = Array(repeating: Entry(), count: 16)
     private(set) var count = 0
 
     @inline(__always)
     mutating func add(_ key: UInt64, _ n: Int64) {
         precondition(key != .max, "key reserved for free slots")
-        let mask = keys.count - 1
+        let mask = entries.count - 1
         var position = Self.position(key, mask)
         while true {
-            let k = keys[position]
+            let k = entries[position].key
             if k == key {
-                counts[position] += n
+                entries[position].count += n
                 return
             }
             if k == .max { break }
             position = (position + 1) & mask
         }
-        keys[position] = key
-        counts[position] = n
+        entries[position] = Entry(key: key, count: n)
         count += 1
-        if count * 2 > keys.count { grow() }
+        if count * 2 > entries.count { grow() }
     }
 
     /// Every (key, count), in table order (callers must not depend on the order).
     func forEach(_ body: (UInt64, Int64) throws -> Void) rethrows {
-        for i in 0..<keys.count where keys[i] != .max { try body(keys[i], counts[i]) }
+        for e in entries where e.key != .max { try body(e.key, e.count) }
     }
 
     @inline(__always)
@@ -195,10 +199,9 @@ struct CountTable: Sendable {
     }
 
     private mutating func grow() {
-        let old = (keys, counts)
-        keys = Array(repeating: .max, count: old.0.count * 2)
-        counts = Array(repeating: 0, count: old.0.count * 2)
+        let old = entries
+        entries = Array(repeating: Entry(), count: old.count * 2)
         count = 0
-        for i in 0..<old.0.count where old.0[i] != .max { add(old.0[i], old.1[i]) }
+        for e in old where e.key != .max { add(e.key, e.count) }
     }
 }
