@@ -153,7 +153,8 @@ public struct RegionTable: Sendable {
 
         var nameKeys = ByteInterner()
         var resolutions: [Resolution] = []
-        for (key, codes) in names.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
+        // Ids are only indexes into `resolutions`: any order of the keys will do.
+        for (key, codes) in names {
             precondition(Int(nameKeys.intern(key)) == resolutions.count, "name keys are distinct")
             let sorted = codes.sorted()
             if sorted.count > 1 {
