@@ -53,8 +53,8 @@ public struct OwnTableRow {
 ///
 /// The file is split into `chunks` byte ranges at line starts, parsed in parallel; chunk k
 /// reads its last record to its end even past its range, and chunk k+1 is trusted only if
-/// chunk k stopped exactly where it began (a quoted field with a line break can straddle a
-/// split: then the whole file goes to the careful reader).
+/// chunk k stopped exactly where it began (splits are planned at likely record starts, but
+/// a misjudged one means the whole file goes to the careful reader).
 enum OwnTableReader {
     struct Read<State> {
         let header: [String]
@@ -88,9 +88,9 @@ enum OwnTableReader {
         let reader = try CSVReader(path: path, options: CSVReadOptions(encoding: .fixed(.utf8), delimiter: UInt8(ascii: ",")))
         guard !reader.isGzip, path != "-", let fileSize = reader.fileSize else { return nil }
         let dataStart = try CSVReader.rawOffset(ofLine: reader.dataLine, path: path, from: 0, line: 1)
-        let starts = try planStarts(path: path, dataStart: dataStart, fileSize: fileSize, requested: requested,
-                                    minChunkBytes: minChunkBytes)
         let fields = reader.header.count
+        let starts = try planStarts(path: path, dataStart: dataStart, fileSize: fileSize, requested: requested,
+                                    minChunkBytes: minChunkBytes, fields: fields)
         let n = starts.count
         let outcomes = ConcurrentSlots<Outcome<State>>(count: n)
         withoutActuallyEscaping(makeState) { makeState in
@@ -135,30 +135,25 @@ enum OwnTableReader {
         return Read(header: reader.header, states: states, firstLines: firstLines)
     }
 
-    /// Chunk starts: the data start, then each nominal split moved to just after the next
-    /// LF (a split with no LF before the next one is dropped).
+    /// Chunk starts: the data start, then each nominal split moved to the first line start
+    /// from which the next record parses with the header's field count
+    /// (``CSVReader/boundary(path:from:limit:fields:delimiter:line:)``, quotes counted from
+    /// there): an LF inside a quoted multi-line field (the organizations table's scope and
+    /// address texts have them) is not taken for a record end. A split without such a line
+    /// start before the next one is dropped; a wrong guess is caught by the end check.
     private static func planStarts(path: String, dataStart: Int64, fileSize: Int64, requested: Int,
-                                   minChunkBytes: Int) throws -> [Int64] {
+                                   minChunkBytes: Int, fields: Int) throws -> [Int64] {
         let dataBytes = fileSize - dataStart
         let count = Int(min(Int64(max(requested, 1)), max(1, dataBytes / Int64(max(minChunkBytes, 1)))))
         var starts: [Int64] = [dataStart]
         guard count > 1 else { return starts }
-        let window = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 16)
-        defer { window.deallocate() }
         for k in 1..<count {
-            var at = max(dataStart + dataBytes * Int64(k) / Int64(count), (starts.last ?? dataStart))
-            let limit = dataStart + dataBytes * Int64(k + 1) / Int64(count)
-            let source = try FileByteSource(path: path, range: at..<limit)
-            search: while true {
-                let got = try source.read(into: window)
-                guard got > 0, let base = window.baseAddress else { break }
-                if let hit = memchr(base, 0x0A, got) {
-                    let start = at + Int64(UnsafeRawPointer(hit) - UnsafeRawPointer(base)) + 1
-                    if start < fileSize { starts.append(start) }
-                    break search
-                }
-                at += Int64(got)
-            }
+            let last = starts.last ?? dataStart
+            let from = max(dataStart + dataBytes * Int64(k) / Int64(count), last)
+            let limit = k + 1 < count ? dataStart + dataBytes * Int64(k + 1) / Int64(count) : fileSize
+            guard from < limit, let found = try CSVReader.boundary(
+                path: path, from: from, limit: limit, fields: fields, delimiter: UInt8(ascii: ","), line: 0) else { continue }
+            if found.offset > last, found.offset < fileSize { starts.append(found.offset) }
         }
         return starts
     }

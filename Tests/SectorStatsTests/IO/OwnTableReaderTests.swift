@@ -83,6 +83,25 @@ final class OwnTableReaderTests: XCTestCase {
         }
     }
 
+    /// Like the organizations table: most rows hold a quoted text with several lines, so
+    /// a split right after any LF would often land inside a field.
+    func testRead_whenManyMultiLineFields_splitsAtRecordStarts() throws {
+        let dir = try Workdir()
+        var bytes: [UInt8] = Array("id,name,scope,x,y\n".utf8)
+        for i in 0..<3000 {
+            let writer = CSVWriter()
+            try writer.writeRow(["\(i)", "名称\(i)", i % 5 == 0 ? "" : "开展公益活动\n 编辑出版内部刊物\n第三行\(i)", "a", "b"])
+            bytes += writer.bytes
+        }
+        let path = try dir.file("orgs.csv", bytes)
+        let careful = try carefulRecords(path)
+        for chunks in [2, 3, 4, 8, 16] {
+            let fast = try fastRecords(path, chunks: chunks)
+            XCTAssertNotNil(fast, "\(chunks) chunks")
+            assertSameRecords(fast ?? [], careful, "\(chunks) chunks")
+        }
+    }
+
     func testRead_whenOutsideOurWritersGrammar_declines() throws {
         let dir = try Workdir()
         let cases = [
