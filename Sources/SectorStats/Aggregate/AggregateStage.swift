@@ -83,9 +83,24 @@ public enum AggregateStage {
         }
     }
 
-    static func readOrganizations(path: String, settings: AggregateSettings) throws -> OrganizationIndex {
+    /// Which reader reads the persisted tables: `.fast` tries ``OwnTableReader`` first (the
+    /// tables are our own writer's output) and falls back to libcsv for a file outside its
+    /// grammar; `.careful` always uses libcsv (tests compare the two).
+    enum TableReading: Sendable {
+        case fast
+        case careful
+    }
+
+    static func readOrganizations(path: String, settings: AggregateSettings,
+                                  reading: TableReading = .fast) throws -> OrganizationIndex {
         try checkHeader(path: path, expected: NormalizedTables.organizationColumns)
         let table = CSVReader.baseName(path)
+        if reading == .fast, let read = try OwnTableReader.read(
+            path: path, chunks: settings.workers, minChunkBytes: settings.minChunkBytes,
+            makeState: { _ in [OrganizationIndex.Entry]() },
+            visit: { entries, row in entries.append(try OrganizationIndex.decode(row, table: table)) }) {
+            return OrganizationIndex(Array(read.states.joined()), asOf: settings.asOf)
+        }
         let read = try CSVReader.readChunks(
             path: path, options: readOptions, chunks: settings.workers, minChunkBytes: settings.minChunkBytes,
             makeState: { _ in [OrganizationIndex.Entry]() },
@@ -93,10 +108,17 @@ public enum AggregateStage {
         return OrganizationIndex(Array(read.states.joined()), asOf: settings.asOf)
     }
 
-    static func readFunding(path: String, index: OrganizationIndex?, settings: AggregateSettings) throws -> FundingPartial {
+    static func readFunding(path: String, index: OrganizationIndex?, settings: AggregateSettings,
+                            reading: TableReading = .fast) throws -> FundingPartial {
         try checkHeader(path: path, expected: NormalizedTables.fundingColumns)
         let table = CSVReader.baseName(path)
         let (asOf, relief) = (settings.asOf, settings.reliefPurposes)
+        if reading == .fast, let read = try OwnTableReader.read(
+            path: path, chunks: settings.workers, minChunkBytes: settings.minChunkBytes,
+            makeState: { _ in FundingPartial(asOf: asOf, index: index, reliefPurposes: relief) },
+            visit: { partial, row in try partial.add(FundingFacts.decode(row, table: table, index: index)) }) {
+            return try mergeInOrder(read.states) ?? FundingPartial(asOf: asOf, index: index, reliefPurposes: relief)
+        }
         let read = try CSVReader.readChunks(
             path: path, options: readOptions, chunks: settings.workers, minChunkBytes: settings.minChunkBytes,
             makeState: { _ in FundingPartial(asOf: asOf, index: index, reliefPurposes: relief) },

@@ -47,22 +47,22 @@ struct FundingFacts {
     /// The facts of one row of the normalize stage's funding table, read straight from the
     /// fields the tables need. A value the normalize stage never writes is a `corruptData`
     /// error naming the table, line and column.
-    static func decode(_ r: CSVRecord, table: String, index: OrganizationIndex?) throws(SectorStatsError) -> FundingFacts {
-        guard r.issue == nil, r.count == NormalizedTables.fundingColumns.count else {
-            throw NormalizedTables.corrupt(table, r, "record")
+    static func decode<R: PersistedRow>(_ r: R, table: String, index: OrganizationIndex?) throws(SectorStatsError) -> FundingFacts {
+        guard r.isWellFormed, r.count == NormalizedTables.fundingColumns.count else {
+            throw NormalizedTables.corrupt(table, row: r, "record")
         }
         guard let source = SourceType.matcher.match(r[3]).map({ SourceType.byOrdinal[$0] }) else {
-            throw NormalizedTables.corrupt(table, r, "source_type")
+            throw NormalizedTables.corrupt(table, row: r, "source_type")
         }
-        guard let amount = NormalizedTables.integer(r[6]), amount >= 0 else { throw NormalizedTables.corrupt(table, r, "amount_fen") }
+        guard let amount = NormalizedTables.integer(r[6]), amount >= 0 else { throw NormalizedTables.corrupt(table, row: r, "amount_fen") }
         let cash = try optionalAmount(r, 7, "cash_fen", table)
         let inKind = try optionalAmount(r, 8, "in_kind_fen", table)
-        guard let received = NormalizedTables.isoDate(r[9]) else { throw NormalizedTables.corrupt(table, r, "received_on") }
+        guard let received = NormalizedTables.isoDate(r[9]) else { throw NormalizedTables.corrupt(table, row: r, "received_on") }
         guard let purpose = Purpose.matcher.match(r[10]).map({ Purpose.byOrdinal[$0] }) else {
-            throw NormalizedTables.corrupt(table, r, "purpose")
+            throw NormalizedTables.corrupt(table, row: r, "purpose")
         }
         guard let beneficiaries = NormalizedTables.integer(r[12]), beneficiaries >= 0 else {
-            throw NormalizedTables.corrupt(table, r, "beneficiaries")
+            throw NormalizedTables.corrupt(table, row: r, "beneficiaries")
         }
         return FundingFacts(
             receivedOn: received, purpose: purpose, sourceType: source, amountFen: amount, cashFen: cash,
@@ -71,10 +71,10 @@ struct FundingFacts {
     }
 
     @inline(__always)
-    private static func optionalAmount(_ r: CSVRecord, _ i: Int, _ column: String, _ table: String)
+    private static func optionalAmount<R: PersistedRow>(_ r: R, _ i: Int, _ column: String, _ table: String)
         throws(SectorStatsError) -> Int64? {
         if r[i].isEmpty { return nil }
-        guard let value = NormalizedTables.integer(r[i]), value >= 0 else { throw NormalizedTables.corrupt(table, r, column) }
+        guard let value = NormalizedTables.integer(r[i]), value >= 0 else { throw NormalizedTables.corrupt(table, row: r, column) }
         return value
     }
 }

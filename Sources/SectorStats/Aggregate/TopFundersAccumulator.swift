@@ -4,7 +4,9 @@
 ///
 /// Funders are interned to ids by their normalized name (bytes; rows with an empty funder
 /// count only towards the grand total), with exact `Int64` fen sums per id and a count per
-/// (funder, industry). `merge` re-interns the other side's names once per distinct name, so
+/// (funder, industry): the funder's first industry is counted in its `Stats` (one cache
+/// line per row), any other in `industryCounts` — so a pair is in exactly one of the two.
+/// `merge` re-interns the other side's names once per distinct name, so
 /// ids are local and the result depends only on the rows, never on how they were split.
 struct TopFundersAccumulator: Sendable {
     static let limit = 100
@@ -14,14 +16,18 @@ struct TopFundersAccumulator: Sendable {
         var totalFen: Int64 = 0
         var cashFen: Int64 = 0
         var inKindFen: Int64 = 0
+        /// The first industry counted for the funder (-1: none yet) and its rows.
+        var industry: Int32 = -1
+        var industryRows: Int64 = 0
     }
 
     private(set) var names = ByteInterner()
     private(set) var industries = ByteInterner()
     /// By funder id.
     private(set) var stats: [Stats] = []
-    /// Rows per (funder id << 32 | industry id), non-empty industries only.
-    private(set) var industryCounts: [UInt64: Int64] = [:]
+    /// Rows per (funder id << 32 | industry id), non-empty industries other than the
+    /// funder's first (which `Stats` counts).
+    private(set) var industryCounts = CountTable()
     /// All accepted rows, with or without a funder: the denominator of the shares.
     private(set) var grandTotalFen: Int64 = 0
 
@@ -37,9 +43,26 @@ struct TopFundersAccumulator: Sendable {
             try FixedPoint.add(&stats[id].inKindFen, inKind, "the in-kind total of a funder")
         }
         if !f.funderIndustry.isEmpty {
-            let industry = industries.intern(f.funderIndustry)
-            industryCounts[UInt64(id) << 32 | UInt64(industry), default: 0] += 1
+            countIndustry(funder: id, industries.intern(f.funderIndustry), 1)
         }
+    }
+
+    @inline(__always)
+    private mutating func countIndustry(funder: Int, _ industry: Int32, _ rows: Int64) {
+        if stats[funder].industry == industry {
+            stats[funder].industryRows += rows
+        } else if stats[funder].industry < 0 {
+            stats[funder].industry = industry
+            stats[funder].industryRows = rows
+        } else {
+            industryCounts.add(UInt64(funder) << 32 | UInt64(industry), rows)
+        }
+    }
+
+    /// Every (funder, industry, rows) counted.
+    private func forEachIndustryCount(_ body: (Int32, Int32, Int64) -> Void) {
+        for (funder, s) in stats.enumerated() where s.industry >= 0 { body(Int32(funder), s.industry, s.industryRows) }
+        industryCounts.forEach { key, count in body(Int32(key >> 32), Int32(key & 0xFFFF_FFFF), count) }
     }
 
     mutating func merge(_ other: TopFundersAccumulator) throws(SectorStatsError) {
@@ -58,10 +81,8 @@ struct TopFundersAccumulator: Sendable {
         let industryMap = (0..<other.industries.count).map { i in
             other.industries.withBytes(Int32(i)) { industries.intern($0) }
         }
-        for (key, count) in other.industryCounts {
-            let funder = funderMap[Int(key >> 32)]
-            let industry = industryMap[Int(key & 0xFFFF_FFFF)]
-            industryCounts[UInt64(funder) << 32 | UInt64(industry), default: 0] += count
+        other.forEachIndustryCount { funder, industry, count in
+            countIndustry(funder: Int(funderMap[Int(funder)]), industryMap[Int(industry)], count)
         }
     }
 
@@ -76,13 +97,11 @@ struct TopFundersAccumulator: Sendable {
         }.prefix(Self.limit)
         var best: [Int32: (industry: Int32, count: Int64)] = [:]
         let top = Set(ranked)
-        for (key, count) in industryCounts {
-            let funder = Int32(key >> 32)
-            guard top.contains(funder) else { continue }
-            let industry = Int32(key & 0xFFFF_FFFF)
+        forEachIndustryCount { funder, industry, count in
+            guard top.contains(funder) else { return }
             if let current = best[funder],
                current.count > count || (current.count == count && !industries.precedes(industry, current.industry)) {
-                continue
+                return
             }
             best[funder] = (industry, count)
         }

@@ -53,9 +53,15 @@ public struct RegionTable: Sendable {
         code: nationalCode, name: nationalName, level: .national, parentCode: nil, provinceCode: nationalCode,
         isCurrent: true)
 
-    private let current: [Int: Region]
-    private let retired: [Int: Region]
-    private let names: [String: [Int]]
+    /// Every region a code resolves to: current ones, then retired ones, then 全国性组织.
+    private let regions: [Region]
+    /// Code look-up by open addressing (resolve runs once or twice per input row): a slot
+    /// holds `code << 32 | (index in regions + 1)`, 0 = free; at most a quarter full.
+    private let codeSlots: [UInt64]
+    /// Name keys (value-normalized, blanks removed, ASCII upper-cased) → their resolution,
+    /// looked up by the key's bytes without building a `String`.
+    private let nameKeys: ByteInterner
+    private let nameResolutions: [Resolution]
     private let countiesByProvince: [Int: Int]
 
     /// Every current province, by code.
@@ -131,9 +137,36 @@ public struct RegionTable: Sendable {
             for key in keys { names[Self.nameKey(key), default: []].insert(region.code) }
         }
 
-        self.current = current
-        self.retired = retired.mapValues(\.region)
-        self.names = names.mapValues { $0.sorted() }
+        var list = current.values.sorted { $0.code < $1.code }
+        list += retired.values.map(\.region).sorted { $0.code < $1.code }
+        if current[Self.nationalCode] == nil, retired[Self.nationalCode] == nil { list.append(Self.national) }
+        var size = 16
+        while size < 4 * list.count { size *= 2 }
+        var slots = [UInt64](repeating: 0, count: size)
+        for (index, region) in list.enumerated() {
+            var position = Self.codePosition(region.code, mask: size - 1)
+            while slots[position] != 0 { position = (position + 1) & (size - 1) }
+            slots[position] = UInt64(region.code) << 32 | UInt64(index + 1)
+        }
+        self.regions = list
+        self.codeSlots = slots
+
+        var nameKeys = ByteInterner()
+        var resolutions: [Resolution] = []
+        // Ids are only indexes into `resolutions`: any order of the keys will do.
+        for (key, codes) in names {
+            precondition(Int(nameKeys.intern(key)) == resolutions.count, "name keys are distinct")
+            let sorted = codes.sorted()
+            if sorted.count > 1 {
+                resolutions.append(.ambiguous(sorted))
+            } else if let code = sorted.first, let index = Self.index(ofCode: code, in: slots) {
+                resolutions.append(.region(list[index]))
+            } else {
+                resolutions.append(.unknown)
+            }
+        }
+        self.nameKeys = nameKeys
+        self.nameResolutions = resolutions
         self.countiesByProvince = counties
         self.countyCount = counties.values.reduce(0, +)
         self.provinces = current.values.filter { $0.level == .province }.sorted { $0.code < $1.code }
@@ -143,14 +176,18 @@ public struct RegionTable: Sendable {
 
     /// The region of `code`: current, else retired, else national for `100000`.
     public func region(code: Int) -> Region? {
-        if let region = current[code] { return region }
-        if let region = retired[code] { return region }
-        return code == Self.nationalCode ? Self.national : nil
+        Self.index(ofCode: code, in: codeSlots).map { regions[$0] }
+    }
+
+    /// The current region of `code` (not retired, not the national level's stand-in).
+    private func currentRegion(code: Int) -> Region? {
+        guard let region = region(code: code), region.isCurrent, region.level != .national else { return nil }
+        return region
     }
 
     /// Resolves a region column (UTF-8 bytes of one field as read): a six-digit code or a name.
-    /// Empty and unmatched values are `.unknown`. Codes resolve without allocating; names
-    /// build one `String` key.
+    /// Empty and unmatched values are `.unknown`. Neither codes nor names allocate: a name's
+    /// key is built in a temporary buffer and looked up by its bytes.
     public func resolve(_ raw: UnsafeBufferPointer<UInt8>) -> Resolution {
         let code: Int? = ValueText.withNormalized(raw) { value in
             guard value.count == 6 else { return nil }
@@ -162,9 +199,19 @@ public struct RegionTable: Sendable {
             return code
         }
         if let code { return region(code: code).map(Resolution.region) ?? .unknown }
-        var scratch: [UInt8] = []
-        ValueText.normalizeCode(raw, into: &scratch)  // blanks removed; letters do not occur in names
-        return resolve(key: String(decoding: scratch, as: UTF8.self))
+        // The key as `ValueText.normalizeCode` makes it (width-folded, blanks removed, ASCII
+        // upper-cased; letters do not occur in names), in a buffer of the call.
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(raw.count, 1)) { key in
+            let folded = ValueText.fold(raw, into: key)
+            var n = 0
+            for i in 0..<folded where !ValueText.isBlank(key[i]) {
+                let byte = key[i]
+                key[n] = byte >= 0x61 && byte <= 0x7A ? byte &- 0x20 : byte
+                n += 1
+            }
+            guard let id = nameKeys.id(of: UnsafeBufferPointer(rebasing: key[0..<n])) else { return .unknown }
+            return nameResolutions[Int(id)]
+        }
     }
 
     /// String convenience for ``resolve(_:)-(UnsafeBufferPointer<UInt8>)``.
@@ -180,12 +227,12 @@ public struct RegionTable: Sendable {
     /// The name of `code`'s province in the current reference (全国性组织 for `100000`).
     public func provinceName(of code: Int) -> String? {
         let province = provinceCode(of: code)
-        return province == Self.nationalCode ? Self.nationalName : current[province]?.name
+        return province == Self.nationalCode ? Self.nationalName : currentRegion(code: province)?.name
     }
 
     /// Whether `code` is a county-level code of the current reference.
     public func isCountyLevel(_ code: Int) -> Bool {
-        current[code]?.level == .county
+        currentRegion(code: code)?.level == .county
     }
 
     /// The number of current county-level divisions in the province `provinceCode` (0 for `100000`).
@@ -195,10 +242,25 @@ public struct RegionTable: Sendable {
 
     // MARK: - Private
 
-    private func resolve(key: String) -> Resolution {
-        guard let codes = names[key] else { return .unknown }
-        if codes.count > 1 { return .ambiguous(codes) }
-        return codes.first.flatMap { region(code: $0) }.map(Resolution.region) ?? .unknown
+    @inline(__always)
+    private static func codePosition(_ code: Int, mask: Int) -> Int {
+        Int(truncatingIfNeeded: (UInt64(truncatingIfNeeded: code) &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
+    }
+
+    /// The index in `regions` of `code`, found in `slots`.
+    @inline(__always)
+    private static func index(ofCode code: Int, in slots: [UInt64]) -> Int? {
+        guard code >= 0, code <= Int(UInt32.max) else { return nil }
+        return slots.withUnsafeBufferPointer { table in
+            let mask = table.count - 1
+            var position = codePosition(code, mask: mask)
+            while true {
+                let slot = table[position]
+                if slot == 0 { return nil }
+                if slot >> 32 == UInt64(code) { return Int(slot & 0xFFFF_FFFF) - 1 }
+                position = (position + 1) & mask
+            }
+        }
     }
 
     /// The comparable form of a name: value-normalized with every blank removed.
