@@ -1,3 +1,5 @@
+import Crypto
+import Dispatch
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -14,9 +16,24 @@ public final class AtomicFile {
     let temporaryPath: String
     private var fd: Int32
     private var committed = false
+    /// Bytes written since the last background flush was started.
+    private var unflushed = 0
+    /// Writeback is started every this many bytes, on `flusher`, so that the fsync in
+    /// `commit()` finds little left to write: for a 1.6 GB table it blocked the run for
+    /// 2.4 s at the end of the stage, with the disk idle while the table was produced.
+    static let flushEvery = 64 << 20
+    private let flusher = DispatchQueue(label: "sectorstats.atomicfile.flush")
+    /// SHA-256 of the bytes as they are written (when asked for), so that a stage's large
+    /// tables need no second pass to be hashed.
+    private var hasher: SHA256?
+    private var written: Int64 = 0
 
-    public init(path: String) throws {
+    /// Hex SHA-256 and size of the committed file, when it was created with `hashing: true`.
+    public private(set) var contentHash: (sha256: String, bytes: Int64)?
+
+    public init(path: String, hashing: Bool = false) throws {
         self.path = path
+        hasher = hashing ? SHA256() : nil
         let dir = AtomicFile.directory(of: path)
         let base = CSVReader.baseName(path)
         var fd: Int32 = -1
@@ -35,6 +52,7 @@ public final class AtomicFile {
 
     deinit {
         if !committed {
+            flusher.sync {}  // no flush may still use the descriptor
             if fd >= 0 { close(fd) }
             unlink(temporaryPath)
         }
@@ -50,11 +68,21 @@ public final class AtomicFile {
             }
             off += n
         }
+        unflushed += bytes.count
+        written += Int64(bytes.count)
+        hasher?.update(bufferPointer: bytes)
+        if unflushed >= Self.flushEvery {
+            unflushed = 0
+            let fd = fd
+            // Errors are not lost: fsync in commit() reports any failed writeback.
+            flusher.async { _ = fdatasync(fd) }
+        }
     }
 
     /// Makes the file durable and visible under its final name.
     public func commit() throws {
         guard !committed else { return }
+        flusher.sync {}
         guard fsync(fd) == 0 else {
             throw SectorStatsError(.fileNotWritable, file: path, "fsync failed: \(String(cString: strerror(errno)))")
         }
@@ -64,6 +92,7 @@ public final class AtomicFile {
             throw SectorStatsError(.fileNotWritable, file: path, "rename failed: \(String(cString: strerror(errno)))")
         }
         committed = true
+        if let hasher { contentHash = (ContentHash.hex(hasher.finalize()), written) }
         AtomicFile.syncDirectory(AtomicFile.directory(of: path))
     }
 

@@ -16,11 +16,15 @@ public final class CSVWriter {
     }
 
     /// A writer to an uncompressed `.csv` file that appears only on `commit()`.
-    public init(path: String) throws {
+    /// `hashing`: compute the file's SHA-256 as it is written (``contentHash``).
+    public init(path: String, hashing: Bool = false) throws {
         sink = nil
-        plain = try AtomicFile(path: path)
+        plain = try AtomicFile(path: path, hashing: hashing)
         buffer.reserveCapacity(flushAt + 4096)
     }
+
+    /// Hex SHA-256 and size of a committed plain file written with `hashing: true`.
+    public var contentHash: (sha256: String, bytes: Int64)? { plain?.contentHash }
 
     /// A writer into memory: read the CSV text from `bytes`.
     public init() {

@@ -143,7 +143,8 @@ public enum NormalizeStage {
 
     public static func run(registrations: [InputFile], funding: [InputFile], regions: RegionTable, asOf: CivilDate,
                            folder: String, gzipLevel: Int = 6, threads: Int = 1,
-                           chunkBytes: Int = NormalizeStage.defaultChunkBytes) throws -> NormalizeResult {
+                           chunkBytes: Int = NormalizeStage.defaultChunkBytes,
+                           written: ((_ file: String, _ sha256: String, _ bytes: Int64) -> Void)? = nil) throws -> NormalizeResult {
         var result = NormalizeResult(registrations: RowAccounting(file: "registrations", path: "", encoding: ""),
                                      funding: RowAccounting(file: "funding", path: "", encoding: ""))
         var quarantine: [QuarantineEntry] = []
@@ -204,7 +205,7 @@ public enum NormalizeStage {
             result.registrationFiles.append(acc)
         }
         index = USCCRowMap()
-        let orgWriter = try CSVWriter(path: folder + "/" + NormalizedTables.organizationsFile)
+        let orgWriter = try CSVWriter(path: folder + "/" + NormalizedTables.organizationsFile, hashing: written != nil)
         try orgWriter.writeRow(NormalizedTables.organizationColumns)
         for (i, ref) in orgRows.enumerated() where !superseded[i] {
             // Warnings count accepted organizations: superseded rows are duplicates.
@@ -219,7 +220,7 @@ public enum NormalizeStage {
         // Funding: chunks are normalized and encoded in parallel; duplicates are settled in
         // file order as the chunks are consumed (the first record_id wins, compared on the
         // encoded bytes of the field, which encoding maps one to one).
-        let fundingWriter = try CSVWriter(path: folder + "/" + NormalizedTables.fundingFile)
+        let fundingWriter = try CSVWriter(path: folder + "/" + NormalizedTables.fundingFile, hashing: written != nil)
         try fundingWriter.writeRow(NormalizedTables.fundingColumns)
         var seen = ByteKeySet()
         for input in funding {
@@ -303,6 +304,10 @@ public enum NormalizeStage {
         try orgWriter.commit()
         try fundingWriter.commit()
         try qWriter.commit()
+        // The two large tables were hashed as they were written (`written`: for the stage record).
+        for (file, writer) in [(NormalizedTables.organizationsFile, orgWriter), (NormalizedTables.fundingFile, fundingWriter)] {
+            if let h = writer.contentHash { written?(file, h.sha256, h.bytes) }
+        }
         return result
     }
 

@@ -38,7 +38,7 @@ public enum ContentHash {
         hex(SHA256.hash(data: Array(s.utf8)))
     }
 
-    private static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
+    static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
         let digits = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
         for b in digest {

@@ -195,7 +195,9 @@ public final class PipelineRunner {
         let tmp = try store.begin(s)
         let outputs = try execute(s, into: tmp, previous: previous, log: log)
         let seconds = Double((ContinuousClock.now - clock).components.attoseconds) / 1e18 + Double((ContinuousClock.now - clock).components.seconds)
-        let record = try store.commit(s, tmp: tmp, key: key, keyParts: parts, outputs: outputs, seconds: seconds)
+        let record = try store.commit(s, tmp: tmp, key: key, keyParts: parts, outputs: outputs, seconds: seconds,
+                                      known: writtenHashes)
+        writtenHashes = [:]
         outcomes.append(StageOutcome(stage: s, action: .ran, reason: reason, seconds: seconds))
         log.info("done", metadata: ["seconds": "\(String(format: "%.2f", seconds))"])
         return record
@@ -243,6 +245,8 @@ public final class PipelineRunner {
     }
 
     private var cachedInventory: Inventory?
+    /// Hashes of the running stage's outputs computed while they were written (file name → hash).
+    private var writtenHashes: [String: (sha256: String, bytes: Int64)] = [:]
 
     /// The inputs as they are now: globs expanded, files hashed, headers read.
     func plannedInputs() throws -> Inventory {
@@ -300,7 +304,8 @@ public final class PipelineRunner {
             let regions = try RegionTable(folder: URL(fileURLWithPath: request.referenceDirectory))
             let result = try NormalizeStage.run(registrations: inv.registrations.map(\.inputFile), funding: inv.funding.map(\.inputFile),
                                                 regions: regions, asOf: request.asOf, folder: tmp, gzipLevel: request.pipeline.gzipLevel,
-                                                threads: request.threads)
+                                                threads: request.threads,
+                                                written: { file, sha256, bytes in self.writtenHashes[file] = (sha256, bytes) })
             try JSON.write(result, to: tmp + "/normalize.json")
             for f in result.registrationFiles + result.fundingFiles where !f.unknownColumns.isEmpty {
                 log.notice("unknown columns ignored", metadata: ["file": "\(f.file)", "columns": "\(f.unknownColumns.joined(separator: ", "))"])

@@ -68,9 +68,20 @@ struct StageStore {
     }
 
     /// Hashes the outputs, writes stage.json last, and swaps the folder into place.
-    func commit(_ s: StageName, tmp: String, key: String, keyParts: [String: String], outputs: [String], seconds: Double) throws -> StageRecord {
-        let hashes = try ContentHash.files(outputs.map { tmp + "/" + $0 })
-        let recorded = zip(outputs, hashes).map { StageRecord.Output(file: $0, bytes: $1.bytes, sha256: $1.sha256) }
+    /// `known`: hashes computed while the stage wrote the file (by file name), taken when
+    /// the file still has the size they were computed for.
+    func commit(_ s: StageName, tmp: String, key: String, keyParts: [String: String], outputs: [String], seconds: Double,
+                known: [String: (sha256: String, bytes: Int64)] = [:]) throws -> StageRecord {
+        func size(_ file: String) -> Int64? {
+            ((try? FileManager.default.attributesOfItem(atPath: tmp + "/" + file))?[.size] as? NSNumber)?.int64Value
+        }
+        let unknown = outputs.filter { file in known[file].map { size(file) != $0.bytes } ?? true }
+        var hashes = known
+        for (file, h) in zip(unknown, try ContentHash.files(unknown.map { tmp + "/" + $0 })) { hashes[file] = h }
+        let recorded = try outputs.map { file in
+            guard let h = hashes[file] else { throw SectorStatsError(.internalError, file: file, "the output was not hashed") }
+            return StageRecord.Output(file: file, bytes: h.bytes, sha256: h.sha256)
+        }
         let record = StageRecord(stage: s, key: key, keyParts: keyParts, outputs: recorded,
                                  finishedAt: Timestamp.now(), seconds: seconds)
         try JSON.write(record, to: tmp + "/stage.json")

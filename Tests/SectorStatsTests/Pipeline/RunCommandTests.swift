@@ -79,6 +79,26 @@ final class RunCommandTests: XCTestCase {
         XCTAssertEqual(try latestFiles(dir), files)
     }
 
+    func testRun_stageRecordsHoldTheOutputsSHA256_alsoForTablesHashedWhileWritten() throws {
+        // organizations.csv and funding.csv are hashed as they are written; every recorded
+        // hash must be the file's SHA-256 computed again from the file (second method).
+        let dir = try project()
+        let r = try run(dir)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let stages = dir.path + "/out/stages"
+        var checked: [String] = []
+        for stage in try FileManager.default.contentsOfDirectory(atPath: stages).sorted() where !stage.hasPrefix(".") {
+            let record = try JSON.read(StageRecord.self, from: stages + "/" + stage + "/stage.json")
+            for output in record.outputs {
+                let again = try ContentHash.file(stages + "/" + stage + "/" + output.file)
+                XCTAssertEqual(output.sha256, again.sha256, "\(stage)/\(output.file)")
+                XCTAssertEqual(output.bytes, again.bytes, "\(stage)/\(output.file)")
+                checked.append(output.file)
+            }
+        }
+        XCTAssertTrue(checked.contains(NormalizedTables.fundingFile) && checked.contains(NormalizedTables.organizationsFile), "\(checked)")
+    }
+
     func testRun_whenFundingContentChanges_rerunsFromIngest() throws {
         let dir = try project()
         XCTAssertEqual(try run(dir).status, 0)
