@@ -215,15 +215,21 @@ public struct RegistrationNormalizer: Sendable {
         // Region: the column when non-empty, else USCC characters 3–8.
         let regionCode: Int
         if !ValueText.isEmpty(raw(r, .region)) {
-            switch regions.resolve(raw(r, .region)) {
-            case .region(let region): regionCode = region.code
-            case .ambiguous(let codes):
-                return reject(.region, FieldError(.regionUnknown, "\"\(text(r, .region))\" names several divisions (\(codes.map(String.init).joined(separator: ", "))); give the code or the full name"))
-            case .unknown:
-                return reject(.region, FieldError(.regionUnknown, "\"\(text(r, .region))\" is not a GB/T 2260 code or a current division name"))
+            if let code = regions.resolvedCode(raw(r, .region)) {
+                regionCode = code
+            } else {
+                // Not resolved: ask again for the reason (ambiguous names list their codes).
+                switch regions.resolve(raw(r, .region)) {
+                case .region(let region):
+                    regionCode = region.code  // resolvedCode agrees with resolve: not reached
+                case .ambiguous(let codes):
+                    return reject(.region, FieldError(.regionUnknown, "\"\(text(r, .region))\" names several divisions (\(codes.map(String.init).joined(separator: ", "))); give the code or the full name"))
+                case .unknown:
+                    return reject(.region, FieldError(.regionUnknown, "\"\(text(r, .region))\" is not a GB/T 2260 code or a current division name"))
+                }
             }
         } else {
-            guard let code = uscc.regionCode, regions.region(code: code) != nil else {
+            guard let code = uscc.regionCode, regions.contains(code: code) else {
                 return reject(.region, FieldError(.regionUnknown, "USCC characters 3–8 \"\(uscc.regionCodeText)\" are not a GB/T 2260 code (current or retired) nor 100000"))
             }
             regionCode = code
@@ -392,7 +398,7 @@ public struct FundingNormalizer: Sendable {
             purpose = p.purpose
             if !p.isKnown { warnings.append(.purposeUnknown) }
         }
-        let regionCode = ValueText.isEmpty(raw(r, .region)) ? nil : regions.resolve(raw(r, .region)).region?.code
+        let regionCode = ValueText.isEmpty(raw(r, .region)) ? nil : regions.resolvedCode(raw(r, .region))
         return .passed(Checked(sourceType: sourceType, split: split, received: received, beneficiaries: beneficiaries,
                                purpose: purpose, regionCode: regionCode, warnings: warnings))
     }

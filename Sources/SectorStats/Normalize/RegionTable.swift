@@ -62,6 +62,11 @@ public struct RegionTable: Sendable {
     /// looked up by the key's bytes without building a `String`.
     private let nameKeys: ByteInterner
     private let nameResolutions: [Resolution]
+    /// By name id: the code the name resolves to, -1 when ambiguous or unknown (the per-row
+    /// path, without copying a ``Region`` and its name out).
+    private let nameCodes: [Int32]
+    /// By index in `regions`: a current county-level division.
+    private let currentCounty: [Bool]
     private let countiesByProvince: [Int: Int]
 
     /// Every current province, by code.
@@ -167,6 +172,8 @@ public struct RegionTable: Sendable {
         }
         self.nameKeys = nameKeys
         self.nameResolutions = resolutions
+        self.nameCodes = resolutions.map { $0.region.map { Int32($0.code) } ?? -1 }
+        self.currentCounty = list.map { $0.isCurrent && $0.level == .county }
         self.countiesByProvince = counties
         self.countyCount = counties.values.reduce(0, +)
         self.provinces = current.values.filter { $0.level == .province }.sorted { $0.code < $1.code }
@@ -201,7 +208,14 @@ public struct RegionTable: Sendable {
         if let code { return region(code: code).map(Resolution.region) ?? .unknown }
         // The key as `ValueText.normalizeCode` makes it (width-folded, blanks removed, ASCII
         // upper-cased; letters do not occur in names), in a buffer of the call.
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(raw.count, 1)) { key in
+        guard let id = nameID(raw) else { return .unknown }
+        return nameResolutions[Int(id)]
+    }
+
+    /// The id of `raw`'s name key, built as `ValueText.normalizeCode` makes it (width-folded,
+    /// blanks removed, ASCII upper-cased; letters do not occur in names) in a buffer of the call.
+    private func nameID(_ raw: UnsafeBufferPointer<UInt8>) -> Int32? {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(raw.count, 1)) { key in
             let folded = ValueText.fold(raw, into: key)
             var n = 0
             for i in 0..<folded where !ValueText.isBlank(key[i]) {
@@ -209,9 +223,40 @@ public struct RegionTable: Sendable {
                 key[n] = byte >= 0x61 && byte <= 0x7A ? byte &- 0x20 : byte
                 n += 1
             }
-            guard let id = nameKeys.id(of: UnsafeBufferPointer(rebasing: key[0..<n])) else { return .unknown }
-            return nameResolutions[Int(id)]
+            return nameKeys.id(of: UnsafeBufferPointer(rebasing: key[0..<n]))
         }
+    }
+
+    /// The code ``resolve(_:)-(UnsafeBufferPointer<UInt8>)`` resolves `raw` to, nil when it
+    /// is ambiguous or unknown: the same answer without building a ``Resolution`` (the
+    /// per-row path; the caller asks `resolve` again only to describe a failure).
+    public func resolvedCode(_ raw: UnsafeBufferPointer<UInt8>) -> Int? {
+        if ValueText.needsFolding(raw) {
+            // Full-width digits or ideographic spaces (rare): the careful path.
+            if case .region(let region) = resolve(raw) { return region.code }
+            return nil
+        }
+        let trimmed = UnsafeBufferPointer(rebasing: raw[ValueText.trimmedRange(raw)])
+        if trimmed.count == 6 {
+            var code = 0
+            var digits = true
+            for byte in trimmed {
+                guard byte >= 0x30, byte <= 0x39 else {
+                    digits = false
+                    break
+                }
+                code = code * 10 + Int(byte - 0x30)
+            }
+            if digits { return contains(code: code) ? code : nil }
+        }
+        guard let id = nameID(raw) else { return nil }
+        let code = nameCodes[Int(id)]
+        return code >= 0 ? Int(code) : nil
+    }
+
+    /// Whether `code` is a current, retired or the national code (``region(code:)`` is not nil).
+    public func contains(code: Int) -> Bool {
+        Self.index(ofCode: code, in: codeSlots) != nil
     }
 
     /// String convenience for ``resolve(_:)-(UnsafeBufferPointer<UInt8>)``.
@@ -232,7 +277,7 @@ public struct RegionTable: Sendable {
 
     /// Whether `code` is a county-level code of the current reference.
     public func isCountyLevel(_ code: Int) -> Bool {
-        currentRegion(code: code)?.level == .county
+        Self.index(ofCode: code, in: codeSlots).map { currentCounty[$0] } ?? false
     }
 
     /// The number of current county-level divisions in the province `provinceCode` (0 for `100000`).
