@@ -97,6 +97,7 @@ public enum AggregateStage {
         let table = CSVReader.baseName(path)
         if reading == .fast, let read = try OwnTableReader.read(
             path: path, chunks: settings.workers, minChunkBytes: settings.minChunkBytes,
+            textColumns: OrganizationIndex.textColumns,
             makeState: { _ in [OrganizationIndex.Entry]() },
             visit: { entries, row in entries.append(try OrganizationIndex.decode(row, table: table)) }) {
             return OrganizationIndex(Array(read.states.joined()), asOf: settings.asOf)
@@ -115,6 +116,7 @@ public enum AggregateStage {
         let (asOf, relief) = (settings.asOf, settings.reliefPurposes)
         if reading == .fast, let read = try OwnTableReader.read(
             path: path, chunks: settings.workers, minChunkBytes: settings.minChunkBytes,
+            textColumns: FundingFacts.textColumns,
             makeState: { _ in FundingPartial(asOf: asOf, index: index, reliefPurposes: relief) },
             visit: { partial, row in try partial.add(FundingFacts.decode(row, table: table, index: index)) }) {
             return try mergeInOrder(read.states) ?? FundingPartial(asOf: asOf, index: index, reliefPurposes: relief)

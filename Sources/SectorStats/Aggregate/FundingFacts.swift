@@ -17,6 +17,11 @@ struct FundingFacts {
     var funder: UnsafeBufferPointer<UInt8>
     var funderIndustry: UnsafeBufferPointer<UInt8>
 
+    /// The columns of the funding table whose text reaches the output (funder and
+    /// funder_industry): the only ones the fast reader checks for UTF-8; every other column
+    /// read here is parsed as digits, a date, a code or an exact label.
+    static let textColumns = [4, 5]
+
     /// The cash and in-kind parts when the split is known (DATA.md §4: share and parts are
     /// over rows whose split is known; a row with only a total is "unsplit"). A row with just
     /// one part (never written by the normalize stage, which derives the third of three

@@ -37,6 +37,10 @@ struct OrganizationIndex: Sendable {
         }
     }
 
+    /// The organizations table's columns whose text is kept: none (the USCC, type, dates
+    /// and codes read here are parsed strictly), so the fast reader checks no UTF-8.
+    static let textColumns: [Int] = []
+
     private(set) var entries: [Entry] = []
     /// The distinct province codes, ascending: the per-province rows in output order.
     let provinceCodes: [Int]

@@ -82,6 +82,7 @@ enum OwnTableReader {
     /// in a serial read.
     static func read<State>(
         path: String, chunks requested: Int, minChunkBytes: Int, maxRecordBytes: Int = 8 << 20,
+        textColumns: [Int]? = nil,
         makeState: @Sendable (Int) -> State,
         visit: @Sendable (inout State, OwnTableRow) throws -> Void
     ) throws -> Read<State>? {
@@ -100,7 +101,7 @@ enum OwnTableReader {
                     let stop = k + 1 < n ? starts[k + 1] : fileSize
                     do {
                         let chunk = try ChunkParser(path: path, from: starts[k], stop: stop, fields: fields,
-                                                    maxRecordBytes: maxRecordBytes)
+                                                    maxRecordBytes: maxRecordBytes, textColumns: textColumns)
                         defer { chunk.close() }
                         guard let covered = try chunk.parse({ try visit(&state, $0) }) else {
                             outcomes.set(k, .unsupported)
@@ -179,7 +180,13 @@ private final class ChunkParser {
     private var scratch: UnsafeMutablePointer<UInt8>
     private var scratchCapacity: Int
 
-    init(path: String, from start: Int64, stop: Int64, fields: Int, maxRecordBytes: Int) throws {
+    /// nil: every record is checked to be UTF-8; else only these columns (the ones whose
+    /// text the caller keeps: the rest it parses as digits, dates and labels, which refuse
+    /// any other byte anyway).
+    private let textColumns: [Int]?
+
+    init(path: String, from start: Int64, stop: Int64, fields: Int, maxRecordBytes: Int, textColumns: [Int]? = nil) throws {
+        self.textColumns = textColumns
         source = try FileByteSource(path: path, range: start..<Int64.max)
         self.stop = stop
         self.fields = fields
@@ -315,11 +322,16 @@ private final class ChunkParser {
                 base = UnsafePointer(buffer)
                 pos = lineEnd
             }
-            guard UTF8Validation.firstInvalid(raw) == nil else { return nil }
+            let row = OwnTableRow(line: recordLine, count: max(count, fields), parsedCount: count,
+                                  hasTooManyFields: count > fields, raw: raw, base: base, bounds: bounds)
+            if let textColumns {
+                for c in textColumns where UTF8Validation.firstInvalid(row[c]) != nil { return nil }
+            } else {
+                guard UTF8Validation.firstInvalid(raw) == nil else { return nil }
+            }
             if pos < filled { pos += 1 }  // the LF
             line += 1
-            try visit(OwnTableRow(line: recordLine, count: max(count, fields), parsedCount: count,
-                                  hasTooManyFields: count > fields, raw: raw, base: base, bounds: bounds))
+            try visit(row)
         }
     }
 

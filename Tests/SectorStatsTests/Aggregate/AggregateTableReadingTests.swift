@@ -86,4 +86,44 @@ final class AggregateTableReadingTests: XCTestCase {
         }
         XCTAssertEqual(Set(errors).count, 1, "\(errors)")
     }
+
+    func testRead_whenInvalidUTF8_onlyTheColumnsWhoseTextIsKeptAreRefused() throws {
+        // The fast reader checks UTF-8 only in funder and funder_industry (their text reaches
+        // top_funders); a bad byte in recipient_name changes no table, one in funder is a
+        // corrupt row named by its line (through the careful path).
+        let dir = try Workdir()
+        let paths = try tables(rows: 200, in: dir)
+        let expected = try output(paths, threads: 2, reading: .careful)
+        var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: paths.funding)))
+        let text = String(decoding: bytes, as: UTF8.self)
+        guard let range = text.range(of: "\nF120,") else { return XCTFail("F120 not in the table") }
+        // Physical lines before it: LF, and CR not followed by LF (DATA.md §5 "Records").
+        let before = Array(text[..<range.upperBound].utf8)
+        let line = before.indices.filter { before[$0] == 0x0A || (before[$0] == 0x0D && before[$0 + 1] != 0x0A) }.count + 1
+        // F120,<recipient_uscc>,<recipient_name>,…: spoil the first byte of recipient_name.
+        var commas = 0
+        var k = text.utf8.distance(from: text.utf8.startIndex, to: range.upperBound.samePosition(in: text.utf8) ?? text.utf8.endIndex)
+        while commas < 1 { if bytes[k] == 0x2C { commas += 1 }; k += 1 }
+        let nameStart = k
+        bytes[nameStart] = 0xFF
+        let spoiltName = dir.path + "/name.csv"
+        try Data(bytes).write(to: URL(fileURLWithPath: spoiltName))
+        XCTAssertEqual(try output((paths.organizations, spoiltName), threads: 2, reading: .fast), expected)
+
+        // Now the funder (column 5): skip recipient_name and source_type.
+        bytes[nameStart] = Array(text.utf8)[nameStart]
+        var f = nameStart
+        commas = 0
+        while commas < 2 { if bytes[f] == 0x2C { commas += 1 }; f += 1 }
+        bytes[f] = 0xFF
+        let spoiltFunder = dir.path + "/funder.csv"
+        try Data(bytes).write(to: URL(fileURLWithPath: spoiltFunder))
+        let settings = AggregateSettings(asOf: AggregateFixtures.date("2021-12-31"), threads: 2, minChunkBytes: 1)
+        let index = try AggregateStage.readOrganizations(path: paths.organizations, settings: settings, reading: .fast)
+        XCTAssertThrowsError(try AggregateStage.readFunding(path: spoiltFunder, index: index, settings: settings, reading: .fast)) {
+            let e = $0 as? SectorStatsError
+            XCTAssertEqual(e?.code, .corruptData)
+            XCTAssertEqual(e?.line, line)
+        }
+    }
 }
