@@ -5,6 +5,27 @@ public enum NormalizeOutcome<Value> {
     case quarantined(QuarantineEntry)
 }
 
+extension CSVWriter {
+    /// A kept text field, value-normalized (DATA.md §5 "Values"): without bytes to fold or
+    /// to quote (one table-driven pass tells), the trimmed sub-range of the record goes
+    /// straight into the row.
+    @inline(__always)
+    func field(normalizedValue raw: UnsafeBufferPointer<UInt8>) {
+        if ValueText.classify(raw) == 0 {
+            field(unquotedBytes: UnsafeBufferPointer(rebasing: raw[ValueText.trimmedRange(raw)]))
+        } else {
+            ValueText.withNormalized(raw) { field(bytes: $0) }
+        }
+    }
+}
+
+extension QuarantineEntry {
+    /// The entry of a record refused by a field check.
+    init(rejecting r: CSVRecord, source: String, field: String, _ e: FieldError) {
+        self.init(source: source, line: r.line, field: field, reason: e.reason, detail: e.detail, raw: r.rawText)
+    }
+}
+
 /// A normalizer's checks on one record: the checked values, or the quarantine entry of the
 /// first failing check.
 enum CheckOutcome<Checked> {
@@ -149,24 +170,16 @@ public struct RegistrationNormalizer: Sendable {
         return outcome
     }
 
-    /// A kept text field: without bytes to fold or to quote (one pass tells), the trimmed
-    /// sub-range of the record goes straight into the row.
     @inline(__always)
     private func encodeText(_ r: CSVRecord, _ f: RegistrationField, _ w: CSVWriter) {
-        let b = raw(r, f)
-        if ValueText.classify(b) == 0 {
-            w.field(unquotedBytes: UnsafeBufferPointer(rebasing: b[ValueText.trimmedRange(b)]))
-        } else {
-            ValueText.withNormalized(b) { w.field(bytes: $0) }
-        }
+        w.field(normalizedValue: raw(r, f))
     }
 
     /// Every check of DATA.md §5 in its order; the first failing one quarantines the row.
     func check(_ r: CSVRecord) -> CheckOutcome<Checked> {
         if let bad = HeaderCheck.structural(r, source: source) { return .failed(bad) }
         func reject(_ field: RegistrationField, _ e: FieldError) -> CheckOutcome<Checked> {
-            .failed(QuarantineEntry(source: source, line: r.line, field: field.rawValue, reason: e.reason,
-                                    detail: e.detail, raw: r.rawText))
+            .failed(QuarantineEntry(rejecting: r, source: source, field: field.rawValue, e))
         }
         // missing_required in DATA.md's order: uscc, name, registered_on.
         // (One test per field, not a loop over an array literal: that allocated per row.)
@@ -344,24 +357,16 @@ public struct FundingNormalizer: Sendable {
         return outcome
     }
 
-    /// A kept text field: without bytes to fold or to quote (one pass tells), the trimmed
-    /// sub-range of the record goes straight into the row.
     @inline(__always)
     private func encodeText(_ r: CSVRecord, _ f: FundingField, _ w: CSVWriter) {
-        let b = raw(r, f)
-        if ValueText.classify(b) == 0 {
-            w.field(unquotedBytes: UnsafeBufferPointer(rebasing: b[ValueText.trimmedRange(b)]))
-        } else {
-            ValueText.withNormalized(b) { w.field(bytes: $0) }
-        }
+        w.field(normalizedValue: raw(r, f))
     }
 
     /// Every check of DATA.md §5 in its order; the first failing one quarantines the row.
     func check(_ r: CSVRecord) -> CheckOutcome<Checked> {
         if let bad = HeaderCheck.structural(r, source: source) { return .failed(bad) }
         func reject(_ field: FundingField, _ e: FieldError) -> CheckOutcome<Checked> {
-            .failed(QuarantineEntry(source: source, line: r.line, field: field.rawValue, reason: e.reason,
-                                    detail: e.detail, raw: r.rawText))
+            .failed(QuarantineEntry(rejecting: r, source: source, field: field.rawValue, e))
         }
         // (One test per field, not a loop over an array literal: that allocated per row.)
         func missing(_ f: FundingField) -> CheckOutcome<Checked> {
