@@ -1,5 +1,6 @@
 /// The normalize stage's persisted tables: plain UTF-8 CSV (an analyst opens them with
-/// any tool; the aggregate stage rereads them with the parallel reader), ISO dates, money
+/// any tool; the aggregate stage rereads them with ``OwnTableReader``, libcsv as the
+/// fallback), ISO dates, money
 /// as integer fen, codes instead of labels. The column lists are the contract between
 /// the two stages; `decode` is the inverse of `encode` (tested by round trip).
 public enum NormalizedTables {
