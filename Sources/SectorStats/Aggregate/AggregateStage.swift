@@ -118,7 +118,10 @@ public enum AggregateStage {
             path: path, chunks: settings.workers, minChunkBytes: settings.minChunkBytes,
             textColumns: FundingFacts.textColumns,
             makeState: { _ in FundingPartial(asOf: asOf, index: index, reliefPurposes: relief) },
-            visit: { partial, row in try partial.add(FundingFacts.decode(row, table: table, index: index)) }) {
+            visit: { partial, row in
+                partial.funders.prefetch(funder: row[4])
+                try partial.add(FundingFacts.decode(row, table: table, index: index))
+            }) {
             return try mergeInOrder(read.states) ?? FundingPartial(asOf: asOf, index: index, reliefPurposes: relief)
         }
         let read = try CSVReader.readChunks(

@@ -62,6 +62,15 @@ struct ByteInterner: Sendable {
         }
     }
 
+    /// Starts loading the slot where `key`'s probe begins (see ``Prefetch``).
+    @inline(__always)
+    func prefetch(_ key: UnsafeBufferPointer<UInt8>) {
+        let hash = Self.hash(key)
+        slots.withUnsafeBufferPointer { table in
+            if let base = table.baseAddress { Prefetch.forRead(base + (Int(truncatingIfNeeded: hash) & (table.count - 1))) }
+        }
+    }
+
     /// The id of `key` when it was interned, without adding it.
     @inline(__always)
     func id(of key: UnsafeBufferPointer<UInt8>) -> Int32? {

@@ -56,6 +56,10 @@ struct FundingFacts {
         guard r.isWellFormed, r.count == NormalizedTables.fundingColumns.count else {
             throw NormalizedTables.corrupt(table, row: r, "record")
         }
+        // The recipient's slot among the organizations is a cache miss: start loading it
+        // now, parse the other fields meanwhile, look it up last.
+        let recipientKey = index != nil ? OrganizationIndex.key(recipient: r[1]) : nil
+        if let index, let recipientKey { index.prefetch(key: recipientKey) }
         guard let source = SourceType.matcher.match(r[3]).map({ SourceType.byOrdinal[$0] }) else {
             throw NormalizedTables.corrupt(table, row: r, "source_type")
         }
@@ -71,8 +75,8 @@ struct FundingFacts {
         }
         return FundingFacts(
             receivedOn: received, purpose: purpose, sourceType: source, amountFen: amount, cashFen: cash,
-            inKindFen: inKind, beneficiaries: beneficiaries, recipient: index?.id(recipient: r[1]), funder: r[4],
-            funderIndustry: r[5])
+            inKindFen: inKind, beneficiaries: beneficiaries, recipient: recipientKey.flatMap { index?.id(key: $0) },
+            funder: r[4], funderIndustry: r[5])
     }
 
     @inline(__always)

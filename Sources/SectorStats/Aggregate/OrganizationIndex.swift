@@ -96,6 +96,12 @@ struct OrganizationIndex: Sendable {
     /// matches nothing; check characters need no verification, since every indexed code has them.
     @inline(__always)
     func id(recipient code: UnsafeBufferPointer<UInt8>) -> Int32? {
+        Self.key(recipient: code).flatMap { ids.id(high: $0.high, low: $0.low) }
+    }
+
+    /// A normalized recipient_uscc as ``USCC``'s halves; nil when it cannot be a USCC.
+    @inline(__always)
+    static func key(recipient code: UnsafeBufferPointer<UInt8>) -> (high: UInt64, low: UInt64)? {
         guard code.count == 18 else { return nil }
         var high: UInt64 = 0
         var low: UInt64 = 0
@@ -104,8 +110,16 @@ struct OrganizationIndex: Sendable {
             guard index >= 0 else { return nil }
             if i < 9 { high = high * 31 + UInt64(index) } else { low = low * 31 + UInt64(index) }
         }
-        return ids.id(high: high, low: low)
+        return (high, low)
     }
+
+    /// The organization of a key from ``key(recipient:)``.
+    @inline(__always)
+    func id(key: (high: UInt64, low: UInt64)) -> Int32? { ids.id(high: key.high, low: key.low) }
+
+    /// Starts loading the slot of a key from ``key(recipient:)`` (see ``Prefetch``).
+    @inline(__always)
+    func prefetch(key: (high: UInt64, low: UInt64)) { ids.prefetch(high: key.high, low: key.low) }
 
     /// String convenience for `id(recipient:)`.
     func id(recipient code: String) -> Int32? {

@@ -29,6 +29,14 @@ struct USCCTable: Sendable {
         return Int(truncatingIfNeeded: ((h ^ h >> 31) &* 0x9E37_79B9_7F4A_7C15) >> shift)
     }
 
+    /// Starts loading the slot where the code's probe begins (see ``Prefetch``).
+    @inline(__always)
+    func prefetch(high: UInt64, low: UInt64) {
+        slots.withUnsafeBufferPointer { slots in
+            if let base = slots.baseAddress { Prefetch.forRead(base + position(high, low)) }
+        }
+    }
+
     /// The id of the code (`high`, `low`: ``USCC``'s halves), or nil.
     @inline(__always)
     func id(high: UInt64, low: UInt64) -> Int32? {
