@@ -9,4 +9,10 @@ enum Prefetch {
     static func forRead(_ pointer: UnsafeRawPointer) {
         sectorstats_prefetch(pointer)
     }
+
+    /// The same for a line about to be written (a slot an insert will fill).
+    @inline(__always)
+    static func forWrite(_ pointer: UnsafeRawPointer) {
+        sectorstats_prefetch_write(pointer)
+    }
 }

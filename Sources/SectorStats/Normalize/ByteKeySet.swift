@@ -7,9 +7,14 @@
 /// its hash. Against `Set<String>` (SipHash, a String per key, 16-byte buckets too) this
 /// drops the per-row String and the hashing cost, and `reserve` sizes the table once so that
 /// memory does not double while it grows. At most 3/4 full.
+///
+/// The slots are ``ZeroedPages`` (huge pages where the kernel allows), and a caller that
+/// knows its next keys can ``prefetch(_:)`` their slots: with 10M keys every insert is a
+/// cache miss, and overlapping a dozen of them is what makes the set cheap. A value type:
+/// the slots are copied before a write when they are shared.
 struct ByteKeySet {
     /// Two words per slot; both zero = free.
-    private var words: [UInt64]
+    private var slots: ZeroedPages
     private var mask: Int
     private(set) var count = 0
     private var arena: [UInt8] = []
@@ -19,7 +24,7 @@ struct ByteKeySet {
 
     init(minimumCapacity: Int = 0) {
         let size = Self.size(for: minimumCapacity)
-        words = [UInt64](repeating: 0, count: 2 * size)
+        slots = ZeroedPages(byteCount: 16 * size)
         mask = size - 1
     }
 
@@ -30,10 +35,28 @@ struct ByteKeySet {
         return size
     }
 
+    @inline(__always)
+    private var words: UnsafeMutablePointer<UInt64> { slots.base.assumingMemoryBound(to: UInt64.self) }
+
     /// Makes room for `n` keys in all without growing again.
     mutating func reserve(_ n: Int) {
         let size = Self.size(for: n)
         if size > mask + 1 { rehash(size: size) }
+    }
+
+    /// Starts loading the slot where `key`'s probe begins, for writing (see ``Prefetch``):
+    /// call it some keys ahead of ``insert(_:)``.
+    @inline(__always)
+    func prefetch(_ key: UnsafeBufferPointer<UInt8>) {
+        guard !key.isEmpty else { return }
+        let i: Int
+        if key.count < 16 {
+            let (lo, hi) = Self.pack(key)
+            i = Self.mix(lo, hi) & mask
+        } else {
+            i = Int(truncatingIfNeeded: Self.hash(key)) & mask
+        }
+        Prefetch.forWrite(words + 2 * i)
     }
 
     /// Inserts `key`; false when it was already present.
@@ -43,6 +66,7 @@ struct ByteKeySet {
             return !hasEmpty
         }
         if (count + 1) > (mask + 1) / 4 * 3 { rehash(size: 2 * (mask + 1)) }
+        if !isKnownUniquelyReferenced(&slots) { slots = slots.copy() }
         let inserted: Bool
         if key.count < 16 {
             let (lo, hi) = Self.pack(key)
@@ -56,54 +80,52 @@ struct ByteKeySet {
 
     func contains(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
         if key.isEmpty { return hasEmpty }
-        return words.withUnsafeBufferPointer { w in
-            if key.count < 16 {
-                let (lo, hi) = Self.pack(key)
-                var i = Self.mix(lo, hi) & mask
-                while w[2 * i] | w[2 * i + 1] != 0 {
-                    if w[2 * i] == lo && w[2 * i + 1] == hi { return true }
-                    i = (i + 1) & mask
-                }
-                return false
-            }
-            let hash = Self.hash(key)
-            let tag = Self.longMarker | (hash >> 40) << 32 | UInt64(key.count)
-            var i = Int(truncatingIfNeeded: hash) & mask
+        let w = words
+        if key.count < 16 {
+            let (lo, hi) = Self.pack(key)
+            var i = Self.mix(lo, hi) & mask
             while w[2 * i] | w[2 * i + 1] != 0 {
-                if w[2 * i + 1] == tag, arenaEquals(Int(w[2 * i]), key) { return true }
+                if w[2 * i] == lo && w[2 * i + 1] == hi { return true }
                 i = (i + 1) & mask
             }
             return false
         }
+        let hash = Self.hash(key)
+        let tag = Self.longMarker | (hash >> 40) << 32 | UInt64(key.count)
+        var i = Int(truncatingIfNeeded: hash) & mask
+        while w[2 * i] | w[2 * i + 1] != 0 {
+            if w[2 * i + 1] == tag, arenaEquals(Int(w[2 * i]), key) { return true }
+            i = (i + 1) & mask
+        }
+        return false
     }
 
     // MARK: - Private
 
     @inline(__always)
     private mutating func insertInline(_ lo: UInt64, _ hi: UInt64) -> Bool {
-        let mask = mask
-        return words.withUnsafeMutableBufferPointer { w in
-            var i = Self.mix(lo, hi) & mask
-            while w[2 * i] | w[2 * i + 1] != 0 {
-                if w[2 * i] == lo && w[2 * i + 1] == hi { return false }
-                i = (i + 1) & mask
-            }
-            w[2 * i] = lo
-            w[2 * i + 1] = hi
-            return true
+        let w = words
+        var i = Self.mix(lo, hi) & mask
+        while w[2 * i] | w[2 * i + 1] != 0 {
+            if w[2 * i] == lo && w[2 * i + 1] == hi { return false }
+            i = (i + 1) & mask
         }
+        w[2 * i] = lo
+        w[2 * i + 1] = hi
+        return true
     }
 
     private mutating func insertLong(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
+        let w = words
         let hash = Self.hash(key)
         let tag = Self.longMarker | (hash >> 40) << 32 | UInt64(key.count)
         var i = Int(truncatingIfNeeded: hash) & mask
-        while words[2 * i] | words[2 * i + 1] != 0 {
-            if words[2 * i + 1] == tag, arenaEquals(Int(words[2 * i]), key) { return false }
+        while w[2 * i] | w[2 * i + 1] != 0 {
+            if w[2 * i + 1] == tag, arenaEquals(Int(w[2 * i]), key) { return false }
             i = (i + 1) & mask
         }
-        words[2 * i] = UInt64(arena.count)
-        words[2 * i + 1] = tag
+        w[2 * i] = UInt64(arena.count)
+        w[2 * i + 1] = tag
         arena.append(contentsOf: key)
         return true
     }
@@ -118,27 +140,29 @@ struct ByteKeySet {
 
     private mutating func rehash(size: Int) {
         let old = words
-        words = [UInt64](repeating: 0, count: 2 * size)
+        let oldSize = mask + 1
+        let oldSlots = slots  // keeps the old table alive while it is read
+        slots = ZeroedPages(byteCount: 16 * size)
         mask = size - 1
         let mask = mask
+        let w = words
         arena.withUnsafeBufferPointer { a in
-            words.withUnsafeMutableBufferPointer { w in
-                for j in 0..<(old.count / 2) {
-                    let (lo, hi) = (old[2 * j], old[2 * j + 1])
-                    guard lo | hi != 0 else { continue }
-                    var i: Int
-                    if hi & Self.longMarker == Self.longMarker {
-                        let key = UnsafeBufferPointer(rebasing: a[Int(lo)..<(Int(lo) + Int(hi & 0xFFFF_FFFF))])
-                        i = Int(truncatingIfNeeded: Self.hash(key)) & mask
-                    } else {
-                        i = Self.mix(lo, hi) & mask
-                    }
-                    while w[2 * i] | w[2 * i + 1] != 0 { i = (i + 1) & mask }
-                    w[2 * i] = lo
-                    w[2 * i + 1] = hi
+            for j in 0..<oldSize {
+                let (lo, hi) = (old[2 * j], old[2 * j + 1])
+                guard lo | hi != 0 else { continue }
+                var i: Int
+                if hi & Self.longMarker == Self.longMarker {
+                    let key = UnsafeBufferPointer(rebasing: a[Int(lo)..<(Int(lo) + Int(hi & 0xFFFF_FFFF))])
+                    i = Int(truncatingIfNeeded: Self.hash(key)) & mask
+                } else {
+                    i = Self.mix(lo, hi) & mask
                 }
+                while w[2 * i] | w[2 * i + 1] != 0 { i = (i + 1) & mask }
+                w[2 * i] = lo
+                w[2 * i + 1] = hi
             }
         }
+        withExtendedLifetime(oldSlots) {}
     }
 
     /// A key of 1–15 bytes as two words: bytes 0–7 in `lo`, 8–14 in `hi`, the length in

@@ -45,4 +45,21 @@ final class ByteKeySetTests: XCTestCase {
         for key in keys { XCTAssertFalse(insert(&set, key), "\(key)") }
         XCTAssertEqual(set.count, keys.count - 1)  // the empty key is held apart
     }
+
+    func testCopy_whenTheCopyIsChanged_leavesTheOriginalAsItWas() {
+        // The slots are shared memory underneath: a copy must behave as a value.
+        var original = ByteKeySet()
+        XCTAssertTrue(insert(&original, Array("JZ2018-00000001".utf8)))
+        var copy = original
+        XCTAssertTrue(insert(&copy, Array("JZ2018-00000002".utf8)))
+        XCTAssertTrue(insert(&copy, Array(repeating: 7, count: 40)))
+        XCTAssertEqual(copy.count, 3)
+        XCTAssertEqual(original.count, 1)
+        XCTAssertFalse(contains(original, Array("JZ2018-00000002".utf8)))
+        XCTAssertTrue(contains(copy, Array("JZ2018-00000002".utf8)))
+        XCTAssertTrue(contains(original, Array("JZ2018-00000001".utf8)))
+        // Prefetching is only a hint: it changes nothing.
+        Array("JZ2018-00000003".utf8).withUnsafeBufferPointer { original.prefetch($0) }
+        XCTAssertEqual(original.count, 1)
+    }
 }
