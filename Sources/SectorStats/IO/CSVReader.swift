@@ -49,7 +49,7 @@ public final class CSVReader {
     public init(path: String, options: CSVReadOptions = CSVReadOptions()) throws {
         self.path = path
         self.options = options
-        self.name = path == "-" ? "stdin" : CSVReader.baseName(path)
+        self.name = CSVReader.name(ofPath: path)
         let raw: FileByteSource = path == "-"
             ? FileByteSource(descriptor: STDIN_FILENO, name: "stdin")
             : try FileByteSource(path: path)
@@ -97,6 +97,12 @@ public final class CSVReader {
     }
 
     // MARK: - Helpers
+
+    /// The name a reader of `path` reports (the `source` of its rows): the base name, or
+    /// `stdin` for `-`.
+    static func name(ofPath path: String) -> String {
+        path == "-" ? "stdin" : baseName(path)
+    }
 
     static func baseName(_ path: String) -> String {
         path.split(separator: "/", omittingEmptySubsequences: true).last.map(String.init) ?? path

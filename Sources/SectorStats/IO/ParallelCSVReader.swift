@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -35,6 +36,23 @@ final class ConcurrentSlots<T>: @unchecked Sendable {
     }
 }
 
+/// The next chunk to parse, shared by the workers of one generation of a chunked read.
+final class ChunkCursor: Sendable {
+    private let next: Atomic<Int>
+    private let stopped = Atomic<Bool>(false)
+
+    init(next: Int) { self.next = Atomic(next) }
+
+    /// The next chunk below `n`, nil once stopped or past the end.
+    func take(below n: Int) -> Int? {
+        if stopped.load(ordering: .acquiring) { return nil }
+        let c = next.wrappingAdd(1, ordering: .relaxed).oldValue
+        return c < n ? c : nil
+    }
+
+    func stop() { stopped.store(true, ordering: .releasing) }
+}
+
 /// What a chunked read produced: the header and one state per chunk, in file order.
 public struct ChunkedRead<State> {
     public let header: [String]
@@ -53,7 +71,7 @@ public struct ChunkedRead<State> {
 extension CSVReader {
     /// Reads `path` split into byte ranges that are parsed in parallel
     /// (`DispatchQueue.concurrentPerform`), each chunk feeding its own `State`; returns the
-    /// states in file order. See `readChunksInWaves` for how the result stays identical to
+    /// states in file order. See `readChunksInOrder` for how the result stays identical to
     /// a serial read.
     public static func readChunks<State>(
         path: String, options: CSVReadOptions = CSVReadOptions(), chunks requested: Int,
@@ -62,16 +80,17 @@ extension CSVReader {
         visit: @Sendable (inout State, CSVRecord) throws -> Void
     ) throws -> ChunkedRead<State> {
         var states: [State] = []
-        let info = try readChunksInWaves(path: path, options: options, chunks: requested, concurrency: max(requested, 1),
+        let info = try readChunksInOrder(path: path, options: options, chunks: requested, concurrency: max(requested, 1),
                                          minChunkBytes: minChunkBytes, makeState: makeState, visit: visit) { states.append($0) }
         return ChunkedRead(header: info.header, encoding: info.encoding, delimiter: info.delimiter, fileSize: info.fileSize,
                            states: states, fellBack: info.fellBack)
     }
 
     /// Reads `path` as `chunks` byte ranges, `concurrency` at a time in parallel, handing
-    /// each chunk's state to `consume` in file order as soon as its wave is done — so memory
-    /// is bounded by one wave, not by the file. The records (and line numbers) the states
-    /// see are exactly those of a serial read:
+    /// each chunk's state to `consume` in file order as soon as it and the chunks before it
+    /// are done — so memory is bounded by a window of `2 × concurrency` chunks, not by the
+    /// file. The records (and line numbers) the states see are exactly those of a serial
+    /// read:
     /// 1. a parallel pass counts quotes and line breaks per nominal range;
     /// 2. each boundary is moved forward to the first line start from which the next record
     ///    parses whole with the header's field count (quotes counted locally, so stray
@@ -83,7 +102,7 @@ extension CSVReader {
     ///    k stopped, and the check goes on from there.
     /// gzip input and stdin cannot be split: they are read serially through the same code.
     @discardableResult
-    public static func readChunksInWaves<State>(
+    public static func readChunksInOrder<State>(
         path: String, options: CSVReadOptions = CSVReadOptions(), chunks requested: Int, concurrency: Int,
         minChunkBytes: Int = 4 << 20,
         makeState: @Sendable (Int) -> State,
@@ -114,74 +133,84 @@ extension CSVReader {
         let delimiter = reader.delimiter
         let name = reader.name
         let chunkOptions = resolved
-        // While one wave's states are consumed (in order, on this thread), the next wave is
-        // already being parsed: consuming (duplicates, writing) no longer leaves the workers
-        // idle. A wave is started only once the previous wave's boundaries are checked, so
-        // it always starts at the right place. At most two waves are in memory.
+        // A sliding window, not waves: `width` workers take the chunks in file order, each
+        // starting the next as soon as it is done, while this thread consumes finished chunks
+        // in order (duplicates, writing). At most `window` chunks are parsed or waiting, so
+        // memory stays bounded. Before, a wave of `width` chunks was started only once the
+        // whole previous wave was done: a worker that finished first waited for the slowest
+        // chunk (and for the consuming thread, which takes CPU from the workers).
+        // A chunk whose start proves wrong (malformed quoting) ends the generation: its
+        // workers stop, every started chunk is waited for, and a new generation starts at
+        // the right place.
+        let width = max(concurrency, 1)
+        let window = 2 * width
         return try withoutActuallyEscaping(makeState) { makeState in
             try withoutActuallyEscaping(visit) { visit in
                 typealias Slots = ConcurrentSlots<Result<(State, CSVScanner.End), Error>>
-                let group = DispatchGroup()
-                // Every started wave is waited for before returning, so the closures never
-                // outlive this call.
-                defer { group.wait() }
-                func launch(_ wave: [Int], first: (offset: Int64, line: Int)) -> Slots {
-                    let outcomes = Slots(count: wave.count)
-                    DispatchQueue.global().async(group: group) {
-                        DispatchQueue.concurrentPerform(iterations: wave.count) { w in
-                            let k = wave[w]
-                            outcomes.set(w, Result {
-                                var state = makeState(k)
-                                let start = w == 0 ? first : starts[k]
-                                let scanner = try chunkScanner(path: path, name: name, from: start.offset, line: start.line,
-                                                               encoding: encoding, delimiter: delimiter, options: chunkOptions)
-                                scanner.expectedFields = headerCount
-                                scanner.stopLine = k + 1 < n ? starts[k + 1].line : nil
-                                let end = try scanner.scan { try visit(&state, $0) }
-                                return (state, end)
-                            })
+                var fellBack = false
+                var k = 0  // the next chunk to consume
+                var first = starts[0]  // where chunk k starts
+                while k < n {
+                    let generationStart = k
+                    let generationFirst = first
+                    let outcomes = Slots(count: n)
+                    let ready = (0..<n).map { _ in DispatchSemaphore(value: 0) }
+                    // Made with 0 and signalled up to `window`: libdispatch traps when a
+                    // semaphore is freed below its initial value (a read that stops early).
+                    let room = DispatchSemaphore(value: 0)
+                    for _ in 0..<window { room.signal() }
+                    let cursor = ChunkCursor(next: k)
+                    let group = DispatchGroup()
+                    for _ in 0..<width {
+                        DispatchQueue.global().async(group: group) {
+                            while true {
+                                room.wait()
+                                guard let c = cursor.take(below: n) else { return }
+                                outcomes.set(c, Result {
+                                    var state = makeState(c)
+                                    let start = c == generationStart ? generationFirst : starts[c]
+                                    let scanner = try chunkScanner(path: path, name: name, from: start.offset, line: start.line,
+                                                                   encoding: encoding, delimiter: delimiter, options: chunkOptions)
+                                    scanner.expectedFields = headerCount
+                                    scanner.stopLine = c + 1 < n ? starts[c + 1].line : nil
+                                    let end = try scanner.scan { try visit(&state, $0) }
+                                    return (state, end)
+                                })
+                                ready[c].signal()
+                            }
                         }
                     }
-                    return outcomes
-                }
-                let width = max(concurrency, 1)
-                var fellBack = false
-                var wave = Array(0..<min(width, n))
-                var waveStart = starts[0]
-                var outcomes = launch(wave, first: waveStart)
-                while true {
-                    group.wait()
-                    // Check the boundaries: keep chunks while each began where the one
-                    // before it stopped; find where the next wave must start.
-                    var accepted: [State] = []
-                    var next = n
-                    var nextStart = waveStart
-                    for w in 0..<wave.count {
-                        let k = wave[w]
-                        guard let (state, end) = try outcomes.take(w)?.get() else { throw SectorStatsError(.internalError, "missing chunk result") }
-                        accepted.append(state)
-                        next = k + 1
-                        guard k + 1 < n else { break }
-                        if end == .stopped(line: starts[k + 1].line) {
-                            nextStart = starts[k + 1]
+                    // Every started chunk is waited for before this generation ends (or an
+                    // error leaves), so the closures never outlive this call.
+                    defer {
+                        cursor.stop()
+                        for _ in 0..<width { room.signal() }
+                        group.wait()
+                    }
+                    while k < n {
+                        ready[k].wait()
+                        guard let (state, end) = try outcomes.take(k)?.get() else { throw SectorStatsError(.internalError, "missing chunk result") }
+                        let start = k == generationStart ? generationFirst : starts[k]
+                        k += 1
+                        room.signal()
+                        // Check the boundary: chunk k+1 is kept only if it begins where this one stopped.
+                        if k == n || end == .stopped(line: starts[k].line) {
+                            try consume(state)
                             continue
                         }
                         fellBack = true
-                        guard case .stopped(let line) = end else { next = n; break }  // it read to the end of the file
-                        // Chunk k ran past the planned boundary: start chunk k+1 where it stopped.
-                        let start = w == 0 ? waveStart : starts[k]
-                        nextStart = (try rawOffset(ofLine: line, path: path, from: start.offset, line: start.line), line)
+                        guard case .stopped(let line) = end else {
+                            // It read to the end of the file: no chunk after it.
+                            try consume(state)
+                            return info(fellBack)
+                        }
+                        // It ran past the planned boundary: chunk k starts where it stopped.
+                        first = (try rawOffset(ofLine: line, path: path, from: start.offset, line: start.line), line)
+                        try consume(state)
                         break
                     }
-                    let more = next < n
-                    if more {
-                        wave = Array(next..<min(next + width, n))
-                        waveStart = nextStart
-                        outcomes = launch(wave, first: waveStart)
-                    }
-                    for state in accepted { try consume(state) }
-                    if !more { return info(fellBack) }
                 }
+                return info(fellBack)
             }
         }
     }

@@ -108,11 +108,11 @@ private struct RowRef {
 extension RowAccounting {
     /// Counts a chunk's rows read and quarantined (accepted and duplicates are settled by
     /// the caller, in file order).
-    mutating func take<V>(_ chunk: ChunkOutcome<V>, into quarantine: inout [QuarantineEntry]) {
+    mutating func take<V>(_ chunk: ChunkOutcome<V>, into quarantine: QuarantineSink) {
         rowsRead += chunk.rowsRead
         quarantined += chunk.quarantine.count
         for q in chunk.quarantine { quarantinedByReason[q.reason.rawValue, default: 0] += 1 }
-        quarantine += chunk.quarantine
+        quarantine.add(chunk.quarantine, source: file)
     }
 }
 
@@ -149,7 +149,8 @@ public enum NormalizeStage {
                            written: ((_ file: String, _ sha256: String, _ bytes: Int64) -> Void)? = nil) throws -> NormalizeResult {
         var result = NormalizeResult(registrations: RowAccounting(file: "registrations", path: "", encoding: ""),
                                      funding: RowAccounting(file: "funding", path: "", encoding: ""))
-        var quarantine: [QuarantineEntry] = []
+        let quarantine = try QuarantineSink(path: folder + "/" + quarantineFile, level: gzipLevel,
+                                            sources: (registrations + funding).map { CSVReader.name(ofPath: $0.path) })
 
         // Registrations: all kept (as encoded rows) until the end, since a later row may
         // supersede an earlier one.
@@ -167,7 +168,7 @@ public enum NormalizeStage {
                 header: reader.header, source: reader.name, asOf: asOf, regions: regions,
                 aliases: try aliases(input.aliases, RegistrationField.self, file: reader.name))
             acc.unknownColumns = normalizer.unknownColumns
-            try CSVReader.readChunksInWaves(
+            try CSVReader.readChunksInOrder(
                 path: input.path, options: input.read, chunks: chunkCount(reader, chunkBytes), concurrency: threads,
                 minChunkBytes: chunkBytes,
                 makeState: { _ in EncodedChunk<USCC>(expectedBytes: chunkBytes + chunkBytes / 4) },
@@ -175,7 +176,7 @@ public enum NormalizeStage {
                     state.add(try normalizer.normalize(record, encodingInto: state.writer), key: \.uscc, warnings: \.warnings)
                 },
                 consume: { chunk in
-                    acc.take(chunk.outcome, into: &quarantine)
+                    acc.take(chunk.outcome, into: quarantine)
                     Progress.shared.addRows(chunk.outcome.rowsRead)
                     let chunkNumber = Int32(orgChunks.count)
                     orgChunks.append(chunk.writer.bytes)
@@ -204,6 +205,7 @@ public enum NormalizeStage {
                         acc.accepted += 1
                     }
                 })
+            quarantine.finish(source: reader.name)
             result.registrationFiles.append(acc)
         }
         index = USCCRowMap()
@@ -239,7 +241,7 @@ public enum NormalizeStage {
                 aliases: try aliases(input.aliases, FundingField.self, file: reader.name))
             acc.unknownColumns = normalizer.unknownColumns
             var sized = false
-            try CSVReader.readChunksInWaves(
+            try CSVReader.readChunksInOrder(
                 path: input.path, options: input.read, chunks: chunkCount(reader, chunkBytes), concurrency: threads,
                 minChunkBytes: chunkBytes,
                 makeState: { _ in EncodedChunk<Int>(expectedBytes: chunkBytes + chunkBytes / 4) },
@@ -250,7 +252,7 @@ public enum NormalizeStage {
                     state.add(outcome, key: { _ in idEnd }, warnings: \.warnings)
                 },
                 consume: { chunk in
-                    acc.take(chunk.outcome, into: &quarantine)
+                    acc.take(chunk.outcome, into: quarantine)
                     Progress.shared.addRows(chunk.outcome.rowsRead)
                     // Size the record_id set once, from the first chunk's rows per input
                     // byte, so that it does not double (and briefly hold both tables) as it grows.
@@ -288,6 +290,7 @@ public enum NormalizeStage {
                     try fundingWriter.append(encoded: bytes[chunk.rowStarts[run.lowerBound]..<chunk.rowStarts[run.upperBound]],
                                              rows: run.count)
                 })
+            quarantine.finish(source: reader.name)
             result.fundingFiles.append(acc)
         }
 
@@ -304,18 +307,7 @@ public enum NormalizeStage {
 
         orgWriting.wait()
         let orgWriter = try orgWrite.writer()
-        quarantine.sort(by: QuarantineEntry.ordered)
-        let qWriter = try CSVWriter(gzipPath: folder + "/" + quarantineFile, level: gzipLevel)
-        try qWriter.writeRow(quarantineColumns)
-        for q in quarantine {
-            qWriter.field(q.source)
-            qWriter.field(Int64(q.line))
-            qWriter.field(q.field)
-            qWriter.field(q.reason.rawValue)
-            qWriter.field(q.detail)
-            qWriter.field(q.raw)
-            try qWriter.endRow()
-        }
+        let qWriter = try quarantine.close()
         result.quarantineRows = quarantine.count
         // Publish the tables last, together.
         try orgWriter.commit()

@@ -133,7 +133,7 @@ final class ParallelCSVReaderTests: XCTestCase {
         XCTAssertEqual(a.lines + b.lines, 3)
     }
 
-    func testReadChunksInWaves_whenManyChunksFewWorkers_consumesInFileOrderAndEqualsSerial() throws {
+    func testReadChunksInOrder_whenManyChunksFewWorkers_consumesInFileOrderAndEqualsSerial() throws {
         let dir = try Workdir()
         for (name, malformed) in [("wf.csv", false), ("mf.csv", true)] {
             let path = try dir.file(name, generate(records: 2000, seed: 5, malformed: malformed))
@@ -141,13 +141,51 @@ final class ParallelCSVReaderTests: XCTestCase {
             for (chunks, workers) in [(17, 2), (40, 3), (9, 1)] {
                 var got: [ReadRecord] = []
                 var consumed: [Int] = []
-                try CSVReader.readChunksInWaves(path: path, options: CSVReadOptions(blockSize: 128), chunks: chunks, concurrency: workers,
+                try CSVReader.readChunksInOrder(path: path, options: CSVReadOptions(blockSize: 128), chunks: chunks, concurrency: workers,
                                                 minChunkBytes: 1, makeState: { k in (k, [ReadRecord]()) },
                                                 visit: { state, record in state.1.append(ReadRecord(record)) },
                                                 consume: { state in consumed.append(state.0); got += state.1 })
                 assertSameRecords(got, serial, "\(name) chunks \(chunks) workers \(workers)")
                 XCTAssertEqual(consumed, consumed.sorted(), "states are consumed in file order")
             }
+        }
+    }
+
+    func testReadChunksInOrder_whenAChunkOrTheConsumerThrows_rethrowsTheFirstErrorInFileOrderAndStops() throws {
+        // A worker's error surfaces when its chunk's turn comes (the chunks before it are
+        // consumed first); a consumer's error ends the read at once. Neither may hang or leave
+        // a worker running past the call (the window's workers are all waited for).
+        struct Stop: Error, Equatable { let at: String }
+        let dir = try Workdir()
+        let path = try dir.file("stop.csv", generate(records: 3000, seed: 11, malformed: false))
+        let serial = try readAll(path).records
+        let failing = try XCTUnwrap(serial.dropFirst(1900).first?.fields.first)
+        for (chunks, workers) in [(23, 2), (23, 3), (5, 1)] {
+            var consumedRecords = 0
+            XCTAssertThrowsError(try CSVReader.readChunksInOrder(
+                path: path, options: CSVReadOptions(blockSize: 128), chunks: chunks, concurrency: workers, minChunkBytes: 1,
+                makeState: { _ in 0 },
+                visit: { count, record in
+                    if String(decoding: record[0], as: UTF8.self) == failing { throw Stop(at: failing) }
+                    count += 1
+                },
+                consume: { consumedRecords += $0 })) { error in
+                XCTAssertEqual(error as? Stop, Stop(at: failing), "chunks \(chunks) workers \(workers)")
+            }
+            XCTAssertLessThanOrEqual(consumedRecords, 1900, "nothing after the failing record is consumed")
+            XCTAssertGreaterThan(consumedRecords, 0, "the chunks before the failing one are consumed first")
+
+            var consumedChunks: [Int] = []
+            XCTAssertThrowsError(try CSVReader.readChunksInOrder(
+                path: path, options: CSVReadOptions(blockSize: 128), chunks: chunks, concurrency: workers, minChunkBytes: 1,
+                makeState: { k in k }, visit: { _, _ in },
+                consume: { k in
+                    consumedChunks.append(k)
+                    if consumedChunks.count == 3 { throw Stop(at: "consume") }
+                })) { error in
+                XCTAssertEqual(error as? Stop, Stop(at: "consume"))
+            }
+            XCTAssertEqual(consumedChunks, [0, 1, 2], "chunks \(chunks) workers \(workers)")
         }
     }
 

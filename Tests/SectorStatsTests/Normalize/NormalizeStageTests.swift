@@ -238,6 +238,36 @@ final class NormalizeStageTests: XCTestCase {
         }
     }
 
+    func testRun_whenInputsAreReadInAnotherOrderThanTheirNames_quarantineIsStillSortedBySourceThenLine() throws {
+        // The quarantine is written while the stage runs (QuarantineSink): a file's rows go
+        // out when its name is next in sorted order, else they wait for their turn. Read
+        // order: z_reg, b_reg, m_fund, a_fund; output order: a_fund, b_reg, m_fund, z_reg.
+        // Each copy quarantines what the single fixture does (the test above): funding lines
+        // 3–15, registration lines 4–21 (duplicates across files are not quarantined).
+        let dir = try Workdir()
+        try FileManager.default.createDirectory(atPath: dir.path + "/in", withIntermediateDirectories: true)
+        func copy(_ fixture: String, as name: String) throws -> InputFile {
+            try FileManager.default.copyItem(atPath: Fixtures.path("normalize/" + fixture), toPath: dir.path + "/in/" + name)
+            return InputFile(path: dir.path + "/in/" + name)
+        }
+        let regs = [try copy("registrations_every_defect_utf8.csv", as: "z_reg.csv"),
+                    try copy("registrations_every_defect_utf8.csv", as: "b_reg.csv")]
+        let funds = [try copy("funding_every_defect_utf8.csv", as: "m_fund.csv"),
+                     try copy("funding_every_defect_utf8.csv", as: "a_fund.csv")]
+        let fundLines = Array(3...15), regLines = Array(4...21)
+        let expected = [("a_fund.csv", fundLines), ("b_reg.csv", regLines), ("m_fund.csv", fundLines), ("z_reg.csv", regLines)]
+            .flatMap { name, lines in lines.map { [name, String($0)] } }
+        for (threads, chunkBytes) in [(1, 1 << 30), (2, 64)] {
+            let out = dir.path + "/out-\(threads)"
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            let result = try NormalizeStage.run(registrations: regs, funding: funds, regions: try regions(), asOf: asOf,
+                                                folder: out, threads: threads, chunkBytes: chunkBytes)
+            let rows = try readAll(out + "/quarantine.csv.gz").records.map { [$0.fields[0], $0.fields[1]] }
+            XCTAssertEqual(rows, expected, "threads \(threads)")
+            XCTAssertEqual(result.quarantineRows, 2 * 13 + 2 * 18)
+        }
+    }
+
     func testRun_whenChunkedAndParallel_givesTheSameTablesAsSerial() throws {
         // Duplicates and quarantine must be settled in file order whatever the chunking.
         let dir = try Workdir()
