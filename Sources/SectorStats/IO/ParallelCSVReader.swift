@@ -7,12 +7,15 @@ import Glibc
 import Darwin
 #endif
 
-/// Result slots for `DispatchQueue.concurrentPerform`, one per iteration.
+/// Result slots for parallel work, one per task (an iteration of
+/// `DispatchQueue.concurrentPerform`, a chunk of `CSVReader.readChunksInOrder`).
 ///
-/// `@unchecked Sendable` is safe because: iteration `i` is the only writer of slot `i`
-/// (each slot is a separate element of a raw buffer, so there is no shared Array or class
-/// property whose exclusivity could be violated), and slots are read only after
-/// `concurrentPerform` returns, which happens-after every iteration. Tested under TSan.
+/// `@unchecked Sendable` is safe because: task `i` is the only writer of slot `i` (each slot
+/// is a separate element of a raw buffer, so there is no shared Array or class property
+/// whose exclusivity could be violated), and slot `i` is read only after task `i` is known
+/// to be done — after `concurrentPerform` returns, or after the chunk's `ready` semaphore,
+/// signalled after the write, has been waited for — which happens-after the write. The
+/// slots are freed only after every task has ended. Tested under TSan.
 final class ConcurrentSlots<T>: @unchecked Sendable {
     private let base: UnsafeMutablePointer<T?>
     let count: Int
@@ -63,14 +66,14 @@ public struct ChunkedRead<State> {
     /// One state per chunk actually read, in file order; merging them in this order gives
     /// the same result as a serial read.
     public let states: [State]
-    /// Whether a chunk boundary proved wrong (malformed quoting) and the rest of the file
-    /// was read serially instead.
+    /// Whether a chunk boundary proved wrong (malformed quoting), so that the chunk after it
+    /// was parsed again from where the chunk before it really ended.
     public let fellBack: Bool
 }
 
 extension CSVReader {
-    /// Reads `path` split into byte ranges that are parsed in parallel
-    /// (`DispatchQueue.concurrentPerform`), each chunk feeding its own `State`; returns the
+    /// Reads `path` split into byte ranges that are parsed in parallel (one worker per
+    /// chunk), each chunk feeding its own `State`; returns the
     /// states in file order. See `readChunksInOrder` for how the result stays identical to
     /// a serial read.
     public static func readChunks<State>(
@@ -88,8 +91,8 @@ extension CSVReader {
 
     /// Reads `path` as `chunks` byte ranges, `concurrency` at a time in parallel, handing
     /// each chunk's state to `consume` in file order as soon as it and the chunks before it
-    /// are done — so memory is bounded by a window of `2 × concurrency` chunks, not by the
-    /// file. The records (and line numbers) the states see are exactly those of a serial
+    /// are done — so memory is bounded by a window of `2 × concurrency` chunks being parsed or
+    /// waiting, plus the one being consumed, not by the file. The records (and line numbers) the states see are exactly those of a serial
     /// read:
     /// 1. a parallel pass counts quotes and line breaks per nominal range;
     /// 2. each boundary is moved forward to the first line start from which the next record
@@ -153,8 +156,11 @@ extension CSVReader {
                 while k < n {
                     let generationStart = k
                     let generationFirst = first
-                    let outcomes = Slots(count: n)
-                    let ready = (0..<n).map { _ in DispatchSemaphore(value: 0) }
+                    // Slots and semaphores for this generation's chunks only (index c -
+                    // generationStart): a file that falls back at every boundary must not
+                    // cost n of each per generation.
+                    let outcomes = Slots(count: n - generationStart)
+                    let ready = (generationStart..<n).map { _ in DispatchSemaphore(value: 0) }
                     // Made with 0 and signalled up to `window`: libdispatch traps when a
                     // semaphore is freed below its initial value (a read that stops early).
                     let room = DispatchSemaphore(value: 0)
@@ -166,7 +172,7 @@ extension CSVReader {
                             while true {
                                 room.wait()
                                 guard let c = cursor.take(below: n) else { return }
-                                outcomes.set(c, Result {
+                                outcomes.set(c - generationStart, Result {
                                     var state = makeState(c)
                                     let start = c == generationStart ? generationFirst : starts[c]
                                     let scanner = try chunkScanner(path: path, name: name, from: start.offset, line: start.line,
@@ -176,7 +182,7 @@ extension CSVReader {
                                     let end = try scanner.scan { try visit(&state, $0) }
                                     return (state, end)
                                 })
-                                ready[c].signal()
+                                ready[c - generationStart].signal()
                             }
                         }
                     }
@@ -188,8 +194,8 @@ extension CSVReader {
                         group.wait()
                     }
                     while k < n {
-                        ready[k].wait()
-                        guard let (state, end) = try outcomes.take(k)?.get() else { throw SectorStatsError(.internalError, "missing chunk result") }
+                        ready[k - generationStart].wait()
+                        guard let (state, end) = try outcomes.take(k - generationStart)?.get() else { throw SectorStatsError(.internalError, "missing chunk result") }
                         let start = k == generationStart ? generationFirst : starts[k]
                         k += 1
                         room.signal()

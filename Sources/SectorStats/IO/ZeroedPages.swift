@@ -12,6 +12,7 @@ import Darwin
 /// huge pages are in `madvise` mode), so the whole table fits the TLB. The kernel hands out
 /// zeroed pages as they are first touched, so nothing is written up front either.
 /// Falls back to `calloc` when the mapping fails (or the platform has no `mmap`).
+/// The memory is bound to `UInt64` (the one type its users store: ``ByteKeySet``'s words).
 final class ZeroedPages {
     let base: UnsafeMutableRawPointer
     let byteCount: Int
@@ -24,12 +25,14 @@ final class ZeroedPages {
         let p = mmap(nil, count, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
         if let p, p != UnsafeMutableRawPointer(bitPattern: -1) {  // MAP_FAILED
             if count >= 2 << 20 { _ = madvise(p, count, MADV_HUGEPAGE) }
+            p.bindMemory(to: UInt64.self, capacity: count / 8)
             base = p
             mapped = true
             return
         }
         #endif
         guard let p = calloc(count, 1) else { fatalError("out of memory: \(count) bytes for a hash table") }
+        p.bindMemory(to: UInt64.self, capacity: count / 8)
         base = p
         mapped = false
     }

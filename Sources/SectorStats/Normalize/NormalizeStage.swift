@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 
 /// One input file of a source, with how to read it.
 public struct InputFile: Sendable, Equatable {
@@ -149,8 +150,11 @@ public enum NormalizeStage {
                            written: ((_ file: String, _ sha256: String, _ bytes: Int64) -> Void)? = nil) throws -> NormalizeResult {
         var result = NormalizeResult(registrations: RowAccounting(file: "registrations", path: "", encoding: ""),
                                      funding: RowAccounting(file: "funding", path: "", encoding: ""))
-        let quarantine = try QuarantineSink(path: folder + "/" + quarantineFile, level: gzipLevel,
-                                            sources: (registrations + funding).map { CSVReader.name(ofPath: $0.path) })
+        let quarantine = QuarantineSink(path: folder + "/" + quarantineFile, level: gzipLevel,
+                                        sources: (registrations + funding).map { CSVReader.name(ofPath: $0.path) })
+        // On failure, no background write outlives the stage and the unfinished file goes.
+        var quarantineClosed = false
+        defer { if !quarantineClosed { quarantine.abandon() } }
 
         // Registrations: all kept (as encoded rows) until the end, since a later row may
         // supersede an earlier one.
@@ -216,9 +220,12 @@ public enum NormalizeStage {
         }
         // The organizations table is written on another thread while the funding rows are
         // normalized (it took ~0.8 s of 343 MB on one thread, with the workers idle).
+        // The file is created here, so that an error opening it comes before the funding
+        // phase as it did; a write error stops the funding phase at its next chunk.
+        let orgTable = try CSVWriter(path: folder + "/" + NormalizedTables.organizationsFile, hashing: written != nil)
+        try orgTable.writeRow(NormalizedTables.organizationColumns)
         let orgWrite = OrganizationsWrite(
-            path: folder + "/" + NormalizedTables.organizationsFile, hashing: written != nil,
-            chunks: orgChunks, chunkStarts: orgChunkStarts, rows: orgRows, superseded: superseded)
+            writer: orgTable, chunks: orgChunks, chunkStarts: orgChunkStarts, rows: orgRows, superseded: superseded)
         orgChunks = []
         orgChunkStarts = []
         orgRows = []
@@ -252,6 +259,7 @@ public enum NormalizeStage {
                     state.add(outcome, key: { _ in idEnd }, warnings: \.warnings)
                 },
                 consume: { chunk in
+                    try orgWrite.checkNotFailed()
                     acc.take(chunk.outcome, into: quarantine)
                     Progress.shared.addRows(chunk.outcome.rowsRead)
                     // Size the record_id set once, from the first chunk's rows per input
@@ -308,6 +316,7 @@ public enum NormalizeStage {
         orgWriting.wait()
         let orgWriter = try orgWrite.writer()
         let qWriter = try quarantine.close()
+        quarantineClosed = true
         result.quarantineRows = quarantine.count
         // Publish the tables last, together.
         try orgWriter.commit()
@@ -343,11 +352,12 @@ public enum NormalizeStage {
 /// released as soon as they are written, so they do not stay in memory through the funding
 /// phase.
 ///
-/// `@unchecked Sendable` is safe because: `path` and `hashing` are immutable; `rows` and
-/// `outcome` are touched only by `run()` (which runs once, on one thread) until the
-/// `DispatchGroup` that ran it has been waited for, and `writer()` reads `outcome` only after
-/// that wait, which happens-after `run()` returned. The `CSVWriter` is created, used and
-/// finished inside `run()` and handed over only through that wait.
+/// `@unchecked Sendable` is safe because: `rows`, `file` and `outcome` are touched only by
+/// `run()` (which runs once, on one thread) until the `DispatchGroup` that ran it has been
+/// waited for — `file` is handed in by `init`, which happens-before the dispatch — and
+/// `writer()` reads `outcome` only after that wait, which happens-after `run()` returned.
+/// `checkNotFailed()` reads `outcome` before the wait only once `failed` is set, which
+/// `run()` stores (releasing) after `outcome`, and it loads acquiring.
 private final class OrganizationsWrite: @unchecked Sendable {
     private struct Rows {
         var chunks: [[UInt8]]
@@ -356,29 +366,34 @@ private final class OrganizationsWrite: @unchecked Sendable {
         var superseded: [Bool]
     }
 
-    private let path: String
-    private let hashing: Bool
+    private var file: CSVWriter?
     private var rows: Rows?
     private var outcome: Result<CSVWriter, Error>?
+    private let failed = Atomic<Bool>(false)
 
-    init(path: String, hashing: Bool, chunks: [[UInt8]], chunkStarts: [[Int]], rows: [RowRef], superseded: [Bool]) {
-        self.path = path
-        self.hashing = hashing
+    init(writer: CSVWriter, chunks: [[UInt8]], chunkStarts: [[Int]], rows: [RowRef], superseded: [Bool]) {
+        file = writer
         self.rows = Rows(chunks: chunks, chunkStarts: chunkStarts, refs: rows, superseded: superseded)
     }
 
     func run() {
-        guard let rows else { return }
+        guard let rows, let writer = file else { return }
         self.rows = nil
+        file = nil
         outcome = Result {
-            let writer = try CSVWriter(path: path, hashing: hashing)
-            try writer.writeRow(NormalizedTables.organizationColumns)
             for (i, ref) in rows.refs.enumerated() where !rows.superseded[i] {
                 let (c, r) = (Int(ref.chunk), Int(ref.row))
                 try writer.append(encoded: rows.chunks[c][rows.chunkStarts[c][r]..<rows.chunkStarts[c][r + 1]], rows: 1)
             }
             return writer
         }
+        if case .failure = outcome { failed.store(true, ordering: .releasing) }
+    }
+
+    /// Throws the write's error as soon as it has failed (from any thread).
+    func checkNotFailed() throws {
+        guard failed.load(ordering: .acquiring), case .failure(let error)? = outcome else { return }
+        throw error
     }
 
     /// The finished writer (not yet committed); only after `run()` has returned.

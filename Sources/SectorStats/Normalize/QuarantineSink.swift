@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 
 /// Writes `quarantine.csv.gz` — every refused row, sorted by source (UTF-8 bytes), then
 /// line — while the stage runs instead of after it.
@@ -25,13 +26,22 @@ final class QuarantineSink {
     private let queue = DispatchQueue(label: "sectorstats.quarantine")
     private(set) var count = 0
 
-    /// `sources`: the base names of every input file of the run, in any order.
-    init(path: String, level: Int, sources: [String]) throws {
+    /// `sources`: the base names of every input file of the run, in any order. The file is
+    /// created with the first entry (or by `close()`), on the background queue; an error
+    /// there is thrown by `close()`, where the stage wrote the quarantine before.
+    init(path: String, level: Int, sources: [String]) {
         order = sources.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         streaming = Set(sources).count == sources.count
-        output = Output(try CSVWriter(gzipPath: path, level: level))
+        output = Output(path: path, level: level)
+    }
+
+    /// When the stage fails: drops what is queued and not yet written, waits for the queue
+    /// and removes the unfinished file (a writer dropped without `commit` removes its file),
+    /// so that no background write outlives the stage. Does nothing after `close()`.
+    func abandon() {
+        output.abandon()
         let output = output
-        queue.async { output.write { try $0.writeRow(NormalizeStage.quarantineColumns) } }
+        queue.sync { output.release() }
     }
 
     /// The next entries of `source`, in line order.
@@ -71,6 +81,8 @@ final class QuarantineSink {
             send(all)
             all = []
         }
+        let output = output
+        queue.async { output.write { _ in } }  // creates the file when no entry did
         queue.sync {}
         return try output.finished()
     }
@@ -94,24 +106,46 @@ final class QuarantineSink {
 
     /// The writer, used only on `queue`.
     ///
-    /// `@unchecked Sendable` is safe because: `writer` and `error` are touched only by
-    /// `write`, which runs only on the serial `queue`, and by `finished()`, which the sink
-    /// calls only after `queue.sync {}` — every block sent before it has run by then, and no
-    /// block is sent after it.
+    /// `@unchecked Sendable` is safe because: `writer`, `failure` and the path and level
+    /// are touched only by `write` and `release`, which run only on the serial `queue`, and
+    /// by `finished()`, which the sink calls only after `queue.sync {}` — every block sent
+    /// before it has run by then, and no block is sent after it. `abandoned` is atomic.
     private final class Output: @unchecked Sendable {
-        private let writer: CSVWriter
-        private var error: Error?
+        private let path: String
+        private let level: Int
+        private var writer: CSVWriter?
+        private var failure: Error?
+        private let abandoned = Atomic<Bool>(false)
 
-        init(_ writer: CSVWriter) { self.writer = writer }
-
-        /// Runs `body` unless an earlier write failed (the first error is kept).
-        func write(_ body: (CSVWriter) throws -> Void) {
-            guard error == nil else { return }
-            do { try body(writer) } catch { self.error = error }
+        init(path: String, level: Int) {
+            self.path = path
+            self.level = level
         }
 
+        /// Runs `body` with the writer (created with the header on first use) unless an
+        /// earlier write failed (the first error is kept) or the sink was abandoned.
+        func write(_ body: (CSVWriter) throws -> Void) {
+            guard failure == nil, !abandoned.load(ordering: .acquiring) else { return }
+            do {
+                if writer == nil {
+                    let w = try CSVWriter(gzipPath: path, level: level)
+                    try w.writeRow(NormalizeStage.quarantineColumns)
+                    writer = w
+                }
+                if let writer { try body(writer) }
+            } catch {
+                failure = error
+            }
+        }
+
+        func abandon() { abandoned.store(true, ordering: .releasing) }
+
+        /// Drops the writer (its unfinished file is removed), on the queue.
+        func release() { writer = nil }
+
         func finished() throws -> CSVWriter {
-            if let error { throw error }
+            if let failure { throw failure }
+            guard let writer else { throw SectorStatsError(.internalError, "the quarantine was abandoned") }
             return writer
         }
     }

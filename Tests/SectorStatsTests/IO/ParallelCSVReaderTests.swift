@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import XCTest
 @testable import SectorStats
 
@@ -135,44 +136,53 @@ final class ParallelCSVReaderTests: XCTestCase {
 
     func testReadChunksInOrder_whenManyChunksFewWorkers_consumesInFileOrderAndEqualsSerial() throws {
         let dir = try Workdir()
+        // Some of these splits take the restart path (a chunk begun at a wrong start — a
+        // planned boundary inside a quoted multi-line field — is parsed again), with fewer
+        // workers than chunks.
+        var restarted = false
+        defer { XCTAssertTrue(restarted, "no split took the restart path") }
         for (name, malformed) in [("wf.csv", false), ("mf.csv", true)] {
             let path = try dir.file(name, generate(records: 2000, seed: 5, malformed: malformed))
             let serial = try readAll(path).records
             for (chunks, workers) in [(17, 2), (40, 3), (9, 1)] {
                 var got: [ReadRecord] = []
                 var consumed: [Int] = []
-                try CSVReader.readChunksInOrder(path: path, options: CSVReadOptions(blockSize: 128), chunks: chunks, concurrency: workers,
-                                                minChunkBytes: 1, makeState: { k in (k, [ReadRecord]()) },
-                                                visit: { state, record in state.1.append(ReadRecord(record)) },
-                                                consume: { state in consumed.append(state.0); got += state.1 })
+                let read = try CSVReader.readChunksInOrder(
+                    path: path, options: CSVReadOptions(blockSize: 128), chunks: chunks, concurrency: workers,
+                    minChunkBytes: 1, makeState: { k in (k, [ReadRecord]()) },
+                    visit: { state, record in state.1.append(ReadRecord(record)) },
+                    consume: { state in consumed.append(state.0); got += state.1 })
                 assertSameRecords(got, serial, "\(name) chunks \(chunks) workers \(workers)")
-                XCTAssertEqual(consumed, consumed.sorted(), "states are consumed in file order")
+                XCTAssertEqual(consumed, Array(Set(consumed)).sorted(), "each state once, in file order")
+                restarted = restarted || read.fellBack
             }
         }
     }
 
     func testReadChunksInOrder_whenAChunkOrTheConsumerThrows_rethrowsTheFirstErrorInFileOrderAndStops() throws {
-        // A worker's error surfaces when its chunk's turn comes (the chunks before it are
-        // consumed first); a consumer's error ends the read at once. Neither may hang or leave
-        // a worker running past the call (the window's workers are all waited for).
+        // Errors in two chunks: the earlier one in the file is thrown, whichever worker fails
+        // first, after the chunks before it are consumed; a consumer's error ends the read at
+        // once. Neither may hang or leave a worker running past the call.
         struct Stop: Error, Equatable { let at: String }
         let dir = try Workdir()
         let path = try dir.file("stop.csv", generate(records: 3000, seed: 11, malformed: false))
         let serial = try readAll(path).records
-        let failing = try XCTUnwrap(serial.dropFirst(1900).first?.fields.first)
-        for (chunks, workers) in [(23, 2), (23, 3), (5, 1)] {
+        let early = try XCTUnwrap(serial.dropFirst(1000).first?.fields.first)
+        let late = try XCTUnwrap(serial.dropFirst(2200).first?.fields.first)
+        for (chunks, workers) in [(23, 2), (23, 3), (5, 1), (5, 2)] {
             var consumedRecords = 0
             XCTAssertThrowsError(try CSVReader.readChunksInOrder(
                 path: path, options: CSVReadOptions(blockSize: 128), chunks: chunks, concurrency: workers, minChunkBytes: 1,
                 makeState: { _ in 0 },
                 visit: { count, record in
-                    if String(decoding: record[0], as: UTF8.self) == failing { throw Stop(at: failing) }
+                    let name = String(decoding: record[0], as: UTF8.self)
+                    if name == early || name == late { throw Stop(at: name) }
                     count += 1
                 },
                 consume: { consumedRecords += $0 })) { error in
-                XCTAssertEqual(error as? Stop, Stop(at: failing), "chunks \(chunks) workers \(workers)")
+                XCTAssertEqual(error as? Stop, Stop(at: early), "chunks \(chunks) workers \(workers)")
             }
-            XCTAssertLessThanOrEqual(consumedRecords, 1900, "nothing after the failing record is consumed")
+            XCTAssertLessThanOrEqual(consumedRecords, 1000, "nothing from the failing chunk on is consumed")
             XCTAssertGreaterThan(consumedRecords, 0, "the chunks before the failing one are consumed first")
 
             var consumedChunks: [Int] = []
@@ -187,6 +197,39 @@ final class ParallelCSVReaderTests: XCTestCase {
             }
             XCTAssertEqual(consumedChunks, [0, 1, 2], "chunks \(chunks) workers \(workers)")
         }
+    }
+
+    func testReadChunksInOrder_whenAChunkBegunAtAWrongStartFails_itsErrorIsDiscarded() throws {
+        // A chunk parsed from a planned start that proves wrong sees records a serial read
+        // never sees; here `visit` throws on any such record. The chunk is parsed again from
+        // the right start, so the bad attempt's error must not surface.
+        struct Unexpected: Error {}
+        let dir = try Workdir()
+        let path = try dir.file("restart.csv", generate(records: 2000, seed: 5, malformed: false))
+        let serial = try readAll(path).records
+        let known = Set(serial.map { "\($0.line)\u{0}\($0.raw)" })
+        final class Count: Sendable { let value = Atomic<Int>(0) }
+        let thrown = Count()
+        var restarted = false
+        for (chunks, workers) in [(17, 2), (40, 3), (9, 1)] {
+            var got: [ReadRecord] = []
+            let read = try CSVReader.readChunksInOrder(
+                path: path, options: CSVReadOptions(blockSize: 128), chunks: chunks, concurrency: workers, minChunkBytes: 1,
+                makeState: { _ in [ReadRecord]() },
+                visit: { state, record in
+                    let r = ReadRecord(record)
+                    guard known.contains("\(r.line)\u{0}\(r.raw)") else {
+                        thrown.value.add(1, ordering: .relaxed)
+                        throw Unexpected()
+                    }
+                    state.append(r)
+                },
+                consume: { got += $0 })
+            restarted = restarted || read.fellBack
+            assertSameRecords(got, serial, "chunks \(chunks) workers \(workers)")
+        }
+        XCTAssertTrue(restarted, "no split took the restart path: the test proves nothing")
+        XCTAssertGreaterThan(thrown.value.load(ordering: .relaxed), 0, "no wrong-start chunk failed: the test proves nothing")
     }
 
     func testReadChunks_whenAStrayQuoteEarly_laterBoundariesStillHold() throws {

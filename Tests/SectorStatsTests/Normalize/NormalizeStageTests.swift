@@ -268,6 +268,28 @@ final class NormalizeStageTests: XCTestCase {
         }
     }
 
+    func testRun_whenAFundingFileIsRefusedAfterTheQuarantineWasStarted_leavesNoFileBehind() throws {
+        // "a_reg.csv" sorts first, so its quarantined rows are compressed into the quarantine
+        // file while the stage runs; the funding file is then refused (no required columns).
+        // The stage throws, and no table — the quarantine being written in the background
+        // included — may be left in the folder.
+        let dir = try Workdir()
+        try FileManager.default.createDirectory(atPath: dir.path + "/in", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Fixtures.path("normalize/registrations_every_defect_utf8.csv"),
+                                         toPath: dir.path + "/in/a_reg.csv")
+        let refused = try dir.file("in/b_fund.csv", "foo,bar\n1,2\n")
+        let out = dir.path + "/out"
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        for threads in [1, 2] {
+            XCTAssertThrowsError(try NormalizeStage.run(
+                registrations: [InputFile(path: dir.path + "/in/a_reg.csv")], funding: [InputFile(path: refused)],
+                regions: try regions(), asOf: asOf, folder: out, threads: threads, chunkBytes: 64)) { error in
+                XCTAssertEqual((error as? SectorStatsError)?.file, "b_fund.csv", "\(error)")
+            }
+            XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out), [], "threads \(threads)")
+        }
+    }
+
     func testRun_whenChunkedAndParallel_givesTheSameTablesAsSerial() throws {
         // Duplicates and quarantine must be settled in file order whatever the chunking.
         let dir = try Workdir()
