@@ -73,8 +73,7 @@ public struct ChunkedRead<State> {
 
 extension CSVReader {
     /// Reads `path` split into byte ranges that are parsed in parallel (one worker per
-    /// chunk), each chunk feeding its own `State`; returns the
-    /// states in file order. See `readChunksInOrder` for how the result stays identical to
+    /// chunk), each chunk feeding its own `State`; returns the states in file order. See `readChunksInOrder` for how the result stays identical to
     /// a serial read.
     public static func readChunks<State>(
         path: String, options: CSVReadOptions = CSVReadOptions(), chunks requested: Int,
@@ -92,8 +91,8 @@ extension CSVReader {
     /// Reads `path` as `chunks` byte ranges, `concurrency` at a time in parallel, handing
     /// each chunk's state to `consume` in file order as soon as it and the chunks before it
     /// are done — so memory is bounded by a window of `2 × concurrency` chunks being parsed or
-    /// waiting, plus the one being consumed, not by the file. The records (and line numbers) the states see are exactly those of a serial
-    /// read:
+    /// waiting, plus the one being consumed, not by the file. The records (and line numbers)
+    /// the states see are exactly those of a serial read:
     /// 1. a parallel pass counts quotes and line breaks per nominal range;
     /// 2. each boundary is moved forward to the first line start from which the next record
     ///    parses whole with the header's field count (quotes counted locally, so stray
@@ -199,20 +198,21 @@ extension CSVReader {
                         let start = k == generationStart ? generationFirst : starts[k]
                         k += 1
                         room.signal()
-                        // Check the boundary: chunk k+1 is kept only if it begins where this one stopped.
-                        if k == n || end == .stopped(line: starts[k].line) {
-                            try consume(state)
-                            continue
+                        // The next chunk is kept only if it begins where this one stopped.
+                        let boundaryHeld = k == n || end == .stopped(line: starts[k].line)
+                        var restart: (offset: Int64, line: Int)?
+                        if !boundaryHeld {
+                            fellBack = true
+                            // It ran past the planned boundary: the next chunk starts where it
+                            // stopped (or, when it read to the end of the file, there is none).
+                            if case .stopped(let line) = end {
+                                restart = (try rawOffset(ofLine: line, path: path, from: start.offset, line: start.line), line)
+                            }
                         }
-                        fellBack = true
-                        guard case .stopped(let line) = end else {
-                            // It read to the end of the file: no chunk after it.
-                            try consume(state)
-                            return info(fellBack)
-                        }
-                        // It ran past the planned boundary: chunk k starts where it stopped.
-                        first = (try rawOffset(ofLine: line, path: path, from: start.offset, line: start.line), line)
                         try consume(state)
+                        if boundaryHeld { continue }
+                        guard let restart else { return info(fellBack) }
+                        first = restart
                         break
                     }
                 }
