@@ -32,6 +32,13 @@ public enum AggregateStage {
         return try assemble(index: index, funding: funding, regions: regions, settings: settings)
     }
 
+    /// Computes the five tables from the inputs the normalize stage fed while writing the
+    /// tables (the same as reading them back) and writes them into `outputFolder`.
+    static func run(feed: AggregateFeed, regions: RegionTable, outputFolder: String) throws -> AggregateResult {
+        let output = try assemble(index: feed.index, funding: feed.funding, regions: regions, settings: feed.settings)
+        return try write(output, to: outputFolder, gzipLevel: feed.settings.gzipLevel)
+    }
+
     // MARK: - Records in
 
     /// Computes the five tables from records in memory (tests, small runs) and writes them.

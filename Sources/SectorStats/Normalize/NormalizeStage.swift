@@ -77,6 +77,9 @@ struct EncodedChunk<Key> {
     let writer: CSVWriter
     var keys: [Key] = []
     var rowStarts: [Int] = [0]
+    /// Funding chunks of a run that feeds the aggregate stage: the facts of each accepted
+    /// row (aligned with `keys`).
+    var facts = FundingFactRows()
     /// The input bytes of the chunk's records (for estimating a file's rows).
     var inputBytes = 0
 
@@ -97,6 +100,27 @@ struct EncodedChunk<Key> {
         case .failed(let q):
             outcome.quarantine.append(q)
         }
+    }
+}
+
+/// The organization index for ``AggregateFeed``, built on a thread of its own.
+private final class IndexBuild: Sendable {
+    private let group = DispatchGroup()
+    private let built = Mutex<OrganizationIndex?>(nil)
+
+    func start(_ entries: [OrganizationIndex.Entry], asOf: CivilDate) {
+        DispatchQueue.global().async(group: group) { [self] in
+            let index = OrganizationIndex(entries, asOf: asOf)
+            built.withLock { $0 = index }
+        }
+    }
+
+    func wait() { group.wait() }
+
+    /// The index, once built (waits for it); nil when it was never started.
+    func take() -> OrganizationIndex? {
+        group.wait()
+        return built.withLock { $0.take() }
     }
 }
 
@@ -148,10 +172,25 @@ public enum NormalizeStage {
                            folder: String, gzipLevel: Int = 6, threads: Int = 1,
                            chunkBytes: Int = NormalizeStage.defaultChunkBytes,
                            written: ((_ file: String, _ sha256: String, _ bytes: Int64) -> Void)? = nil) throws -> NormalizeResult {
+        try run(registrations: registrations, funding: funding, regions: regions, asOf: asOf, folder: folder,
+                gzipLevel: gzipLevel, threads: threads, chunkBytes: chunkBytes, written: written, feeding: nil).result
+    }
+
+    /// As ``run(registrations:funding:regions:asOf:folder:gzipLevel:threads:chunkBytes:written:)``;
+    /// with `feeding` settings, also takes the aggregate stage's inputs from the rows as they
+    /// are written (``AggregateFeed``), so that the same run's aggregate stage need not read
+    /// the tables back.
+    static func run(registrations: [InputFile], funding: [InputFile], regions: RegionTable, asOf: CivilDate,
+                    folder: String, gzipLevel: Int = 6, threads: Int = 1,
+                    chunkBytes: Int = NormalizeStage.defaultChunkBytes,
+                    written: ((_ file: String, _ sha256: String, _ bytes: Int64) -> Void)? = nil,
+                    feeding: AggregateSettings?) throws -> (result: NormalizeResult, feed: AggregateFeed?) {
         var result = NormalizeResult(registrations: RowAccounting(file: "registrations", path: "", encoding: ""),
                                      funding: RowAccounting(file: "funding", path: "", encoding: ""))
         let quarantine = QuarantineSink(path: folder + "/" + quarantineFile, level: gzipLevel,
                                         sources: (registrations + funding).map { CSVReader.name(ofPath: $0.path) })
+        // (A Bool for the per-row tests: testing the optional settings copied them.)
+        let isFeeding = feeding != nil
         // On failure, no background write outlives the stage and the unfinished file goes.
         var quarantineClosed = false
         defer { if !quarantineClosed { quarantine.abandon() } }
@@ -164,6 +203,8 @@ public enum NormalizeStage {
         var orgFile: [Int] = []
         var superseded: [Bool] = []
         var orgWarnings: [[NormalizeWarning]] = []
+        /// What the aggregate stage reads of each row in `orgRows` (when feeding it).
+        var orgEntries: [OrganizationIndex.Entry] = []
         var index = USCCRowMap()
         for (fileIndex, input) in registrations.enumerated() {
             let reader = try CSVReader(path: input.path, options: input.read)
@@ -175,9 +216,12 @@ public enum NormalizeStage {
             try CSVReader.readChunksInOrder(
                 path: input.path, options: input.read, chunks: chunkCount(reader, chunkBytes), concurrency: threads,
                 minChunkBytes: chunkBytes,
-                makeState: { _ in EncodedChunk<USCC>(expectedBytes: chunkBytes + chunkBytes / 4) },
+                makeState: { _ in EncodedChunk<OrganizationIndex.Entry>(expectedBytes: chunkBytes + chunkBytes / 4) },
                 visit: { state, record in
-                    state.add(try normalizer.normalize(record, encodingInto: state.writer), key: \.uscc, warnings: \.warnings)
+                    // (A closure, not `normalizer.indexEntry`: that partial application copied
+                    // the normalizer on every row.)
+                    state.add(try normalizer.normalize(record, encodingInto: state.writer),
+                              key: { normalizer.indexEntry($0) }, warnings: \.warnings)
                 },
                 consume: { chunk in
                     acc.take(chunk.outcome, into: quarantine)
@@ -189,8 +233,9 @@ public enum NormalizeStage {
                         throw SectorStatsError(.inputRefused, file: reader.name,
                                                "more than \(Int32.max) organizations: split the registry")
                     }
-                    for (i, uscc) in chunk.keys.enumerated() {
-                        if let previous = index.update(uscc, row: Int32(orgRows.count)) {
+                    if isFeeding { orgEntries.append(contentsOf: chunk.keys) }
+                    for (i, entry) in chunk.keys.enumerated() {
+                        if let previous = index.update(entry.uscc, row: Int32(orgRows.count)) {
                             let earlier = Int(previous)
                             superseded[earlier] = true
                             let earlierFile = orgFile[earlier]
@@ -234,6 +279,31 @@ public enum NormalizeStage {
         // Waited for on every path out of this function, so the write never outlives it.
         defer { orgWriting.wait() }
 
+        // Feeding the aggregate stage: the organization index of the kept rows, in table
+        // order, is built on another thread too; the funding phase waits for it at its first
+        // chunk, and then adds each kept row's facts to one partial, in table order.
+        let indexBuild = IndexBuild()
+        if let feeding {
+            var kept: [OrganizationIndex.Entry] = []
+            kept.reserveCapacity(result.organizationsWritten)
+            for (entry, gone) in zip(orgEntries, superseded) where !gone { kept.append(entry) }
+            orgEntries = []
+            indexBuild.start(kept, asOf: feeding.asOf)
+        }
+        defer { indexBuild.wait() }
+        // (nil when not feeding; stays nil, and the aggregate stage reads the tables, if the
+        // index was not built.)
+        var fed: FundingFeed?
+        var fedStarted = false
+        func takeFeed() -> FundingFeed? {
+            if !fedStarted, let feeding, let index = indexBuild.take() {
+                fed = FundingFeed(index: index, settings: feeding)
+            }
+            fedStarted = true
+            defer { fed = nil }
+            return fed
+        }
+
         // Funding: chunks are normalized and encoded in parallel; duplicates are settled in
         // file order as the chunks are consumed (the first record_id wins, compared on the
         // encoded bytes of the field, which encoding maps one to one).
@@ -256,6 +326,7 @@ public enum NormalizeStage {
                     var idEnd = 0
                     state.inputBytes += record.raw.count
                     let outcome = try normalizer.normalize(record, encodingInto: state.writer, idEnd: &idEnd)
+                    if isFeeding, case .passed(let c) = outcome { normalizer.appendFacts(record, c, to: &state.facts) }
                     state.add(outcome, key: { _ in idEnd }, warnings: \.warnings)
                 },
                 consume: { chunk in
@@ -272,6 +343,7 @@ public enum NormalizeStage {
                     // Kept rows are written in runs (usually the whole chunk in one write).
                     let bytes = chunk.writer.bytes
                     var run = 0..<0
+                    var duplicates: [Int] = []
                     try bytes.withUnsafeBufferPointer { all in
                         func key(_ i: Int) -> UnsafeBufferPointer<UInt8> {
                             UnsafeBufferPointer(rebasing: all[chunk.rowStarts[i]..<chunk.keys[i]])
@@ -284,6 +356,7 @@ public enum NormalizeStage {
                             if i + ahead < chunk.keys.count { seen.prefetch(key(i + ahead)) }
                             guard seen.insert(key(i)) else {
                                 acc.duplicates += 1
+                                duplicates.append(i)
                                 try fundingWriter.append(encoded: bytes[chunk.rowStarts[run.lowerBound]..<chunk.rowStarts[run.upperBound]],
                                                          rows: run.count)
                                 run = (i + 1)..<(i + 1)
@@ -297,6 +370,12 @@ public enum NormalizeStage {
                     }
                     try fundingWriter.append(encoded: bytes[chunk.rowStarts[run.lowerBound]..<chunk.rowStarts[run.upperBound]],
                                              rows: run.count)
+                    // The kept rows, for the aggregate stage (moved out of `fed` meanwhile, so
+                    // that the partial's tables stay uniquely referenced and are not copied).
+                    if var feed = takeFeed() {
+                        try feed.add(chunk.facts, skipping: duplicates)
+                        fed = feed
+                    }
                 })
             quarantine.finish(source: reader.name)
             result.fundingFiles.append(acc)
@@ -313,6 +392,11 @@ public enum NormalizeStage {
             throw SectorStatsError(.internalError, "row accounting does not balance: accepted rows differ from rows written")
         }
 
+        var aggregateFeed: AggregateFeed?
+        if let feeding, let f = takeFeed() {
+            aggregateFeed = AggregateFeed(settings: feeding, index: f.index, funding: f.partial)
+        }
+
         orgWriting.wait()
         let orgWriter = try orgWrite.writer()
         let qWriter = try quarantine.close()
@@ -326,7 +410,7 @@ public enum NormalizeStage {
         for (file, writer) in [(NormalizedTables.organizationsFile, orgWriter), (NormalizedTables.fundingFile, fundingWriter)] {
             if let h = writer.contentHash { written?(file, h.sha256, h.bytes) }
         }
-        return result
+        return (result, aggregateFeed)
     }
 
     private static func chunkCount(_ reader: CSVReader, _ chunkBytes: Int) -> Int {

@@ -175,6 +175,15 @@ public struct RegistrationNormalizer: Sendable {
         w.field(normalizedValue: raw(r, f))
     }
 
+    /// What the aggregate stage reads from the organization's row of the table
+    /// (``OrganizationIndex/decode(_:table:)``), from the checked values.
+    func indexEntry(_ c: Checked) -> OrganizationIndex.Entry {
+        OrganizationIndex.Entry(
+            uscc: c.uscc, type: c.type, registeredOn: c.registered, deregisteredOn: c.deregistered,
+            provinceCode: Int32(truncatingIfNeeded: regions.provinceCode(of: c.regionCode)),
+            countyCode: regions.isCountyLevel(c.regionCode) ? Int32(truncatingIfNeeded: c.regionCode) : -1)
+    }
+
     /// Every check of DATA.md §5 in its order; the first failing one quarantines the row.
     func check(_ r: CSVRecord) -> CheckOutcome<Checked> {
         if let bad = HeaderCheck.structural(r, source: source) { return .failed(bad) }
@@ -360,6 +369,24 @@ public struct FundingNormalizer: Sendable {
     @inline(__always)
     private func encodeText(_ r: CSVRecord, _ f: FundingField, _ w: CSVWriter) {
         w.field(normalizedValue: raw(r, f))
+    }
+
+    /// Appends to `facts` what the aggregate stage reads from the row of the table that
+    /// ``normalize(_:encodingInto:idEnd:)`` wrote for `r` (``FundingFacts/decode(_:table:index:)``):
+    /// the checked values and the normalized recipient_uscc, funder and funder_industry.
+    func appendFacts(_ r: CSVRecord, _ c: Checked, to facts: inout FundingFactRows) {
+        // The closures below capture only these plain values: capturing `self` or `c` copied
+        // them (a retain and release of each of their references) on every row.
+        let (funderRaw, industryRaw) = (raw(r, .funder), raw(r, .funderIndustry))
+        let (received, purpose, sourceType, split, beneficiaries) = (c.received, c.purpose, c.sourceType, c.split, c.beneficiaries)
+        let recipient = ValueText.withNormalizedCode(raw(r, .recipientUSCC)) { OrganizationIndex.key(recipient: $0) }
+        ValueText.withNormalized(funderRaw) { funder in
+            ValueText.withNormalized(industryRaw) { industry in
+                facts.append(receivedOn: received, purpose: purpose, sourceType: sourceType,
+                             amountFen: split.amount, cashFen: split.cash, inKindFen: split.inKind,
+                             beneficiaries: beneficiaries, recipient: recipient, funder: funder, industry: industry)
+            }
+        }
     }
 
     /// Every check of DATA.md §5 in its order; the first failing one quarantines the row.

@@ -36,6 +36,10 @@ public struct RunRequest: Sendable {
     public var referenceDirectory: String
     /// How many published runs to keep under OUT/runs.
     public var keepRuns: Int = 5
+    /// When a run goes through normalize and aggregate, the aggregate stage takes its
+    /// inputs from the rows the normalize stage has just written instead of reading the
+    /// tables back (the same tables either way; false: always read them, for tests).
+    public var aggregateFromMemory = true
 
     public init(pipeline: PipelineDefinition, baseDirectory: String, outputDirectory: String, asOf: CivilDate,
                 threads: Int, force: Bool = false, selection: StageSelection = .all, referenceDirectory: String) {
@@ -245,6 +249,13 @@ public final class PipelineRunner {
     }
 
     private var cachedInventory: Inventory?
+    /// The aggregate stage's inputs, fed by the normalize stage of this run (used once).
+    private var aggregateFeed: AggregateFeed?
+
+    private var aggregateSettings: AggregateSettings {
+        AggregateSettings(asOf: request.asOf, reliefPurposes: Set(request.pipeline.reliefPurposes), threads: request.threads,
+                          gzipLevel: request.pipeline.gzipLevel)
+    }
     /// Hashes of the running stage's outputs computed while they were written (file name → hash).
     private var writtenHashes: [String: (sha256: String, bytes: Int64)] = [:]
 
@@ -302,10 +313,15 @@ public final class PipelineRunner {
             Progress.shared.begin("normalize", total: Int((inv.registrations + inv.funding).reduce(Int64(0)) { $0 + $1.bytes }))
             defer { Progress.shared.end() }
             let regions = try RegionTable(folder: URL(fileURLWithPath: request.referenceDirectory))
-            let result = try NormalizeStage.run(registrations: inv.registrations.map(\.inputFile), funding: inv.funding.map(\.inputFile),
-                                                regions: regions, asOf: request.asOf, folder: tmp, gzipLevel: request.pipeline.gzipLevel,
-                                                threads: request.threads,
-                                                written: { file, sha256, bytes in self.writtenHashes[file] = (sha256, bytes) })
+            // When this run goes on to the aggregate stage, its inputs are taken from the rows
+            // as they are written, instead of reading the two tables back (AggregateFeed).
+            let feeding = request.selection.contains(.aggregate) && request.aggregateFromMemory ? aggregateSettings : nil
+            let (result, feed) = try NormalizeStage.run(
+                registrations: inv.registrations.map(\.inputFile), funding: inv.funding.map(\.inputFile),
+                regions: regions, asOf: request.asOf, folder: tmp, gzipLevel: request.pipeline.gzipLevel,
+                threads: request.threads, written: { file, sha256, bytes in self.writtenHashes[file] = (sha256, bytes) },
+                feeding: feeding)
+            aggregateFeed = feed
             try JSON.write(result, to: tmp + "/normalize.json")
             for f in result.registrationFiles + result.fundingFiles where !f.unknownColumns.isEmpty {
                 log.notice("unknown columns ignored", metadata: ["file": "\(f.file)", "columns": "\(f.unknownColumns.joined(separator: ", "))"])
@@ -319,12 +335,20 @@ public final class PipelineRunner {
             return [NormalizedTables.organizationsFile, NormalizedTables.fundingFile, NormalizeStage.quarantineFile, "normalize.json"]
 
         case .aggregate:
-            let orgs = try input(.normalize, NormalizedTables.organizationsFile)
-            let funding = try input(.normalize, NormalizedTables.fundingFile)
             let regions = try RegionTable(folder: URL(fileURLWithPath: request.referenceDirectory))
-            let summary = try AggregateBridge.run(organizations: orgs, funding: funding, regions: regions, asOf: request.asOf,
-                                                  reliefPurposes: Set(request.pipeline.reliefPurposes), threads: request.threads,
-                                                  gzipLevel: request.pipeline.gzipLevel, folder: tmp)
+            let summary: AggregateSummary
+            // The normalize stage of this run has just written the tables and fed their rows.
+            if let feed = aggregateFeed, feed.settings == aggregateSettings {
+                aggregateFeed = nil
+                log.info("inputs", metadata: ["from": "normalize rows as written"])
+                summary = try AggregateBridge.run(feed: feed, regions: regions, folder: tmp)
+            } else {
+                log.info("inputs", metadata: ["from": "normalize tables"])
+                let orgs = try input(.normalize, NormalizedTables.organizationsFile)
+                let funding = try input(.normalize, NormalizedTables.fundingFile)
+                summary = try AggregateBridge.run(organizations: orgs, funding: funding, regions: regions,
+                                                  settings: aggregateSettings, folder: tmp)
+            }
             try JSON.write(summary, to: tmp + "/aggregate.json")
             log.info("tables", metadata: ["rows": "\(summary.tables.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))",
                                           "unmatched_recipients": "\(summary.unmatchedRecipients)"])
