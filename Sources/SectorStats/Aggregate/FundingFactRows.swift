@@ -4,8 +4,9 @@
 ///
 /// Each row holds exactly what ``FundingFacts/decode(_:table:index:)`` would read from the
 /// row of the table: the same values, the recipient as the key of its normalized
-/// recipient_uscc, and funder and funder_industry as their normalized bytes (what the table
-/// holds between its quotes) in one byte buffer per chunk, so a row costs no allocation.
+/// recipient_uscc, and funder and funder_industry as their normalized bytes (what reading
+/// the table gives back for those fields, unescaped), in one byte buffer per chunk, so a
+/// row costs no allocation.
 struct FundingFactRows {
     struct Row {
         var amountFen: Int64
@@ -19,8 +20,8 @@ struct FundingFactRows {
         var recipientLow: UInt64
         /// Where the row's funder and industry end in `text` (each starts where the one
         /// before it ends).
-        var funderEnd: Int32
-        var industryEnd: Int32
+        var funderEnd: Int
+        var industryEnd: Int
         var receivedOn: CivilDate
         var purpose: Purpose
         var sourceType: SourceType
@@ -43,12 +44,12 @@ struct FundingFactRows {
                          recipient: (high: UInt64, low: UInt64)?, funder: UnsafeBufferPointer<UInt8>,
                          industry: UnsafeBufferPointer<UInt8>) {
         text.append(contentsOf: funder)
-        let funderEnd = Int32(truncatingIfNeeded: text.count)
+        let funderEnd = text.count
         text.append(contentsOf: industry)
         rows.append(Row(
             amountFen: amountFen, cashFen: cashFen ?? .min, inKindFen: inKindFen ?? .min, beneficiaries: beneficiaries,
             recipientHigh: recipient?.high ?? 0, recipientLow: recipient?.low ?? 0, funderEnd: funderEnd,
-            industryEnd: Int32(truncatingIfNeeded: text.count), receivedOn: receivedOn, purpose: purpose,
+            industryEnd: text.count, receivedOn: receivedOn, purpose: purpose,
             sourceType: sourceType, hasRecipientKey: recipient != nil))
     }
 
@@ -58,25 +59,25 @@ struct FundingFactRows {
     func prefetch(_ i: Int, index: OrganizationIndex, partial: FundingPartial, text all: UnsafeBufferPointer<UInt8>) {
         let row = rows[i]
         if row.hasRecipientKey { index.prefetch(key: (row.recipientHigh, row.recipientLow)) }
-        partial.funders.prefetch(funder: UnsafeBufferPointer(rebasing: all[start(i)..<Int(row.funderEnd)]))
+        partial.funders.prefetch(funder: UnsafeBufferPointer(rebasing: all[start(i)..<row.funderEnd]))
     }
 
     @inline(__always)
-    private func start(_ i: Int) -> Int { i == 0 ? 0 : Int(rows[i - 1].industryEnd) }
+    private func start(_ i: Int) -> Int { i == 0 ? 0 : rows[i - 1].industryEnd }
 
     /// Adds row `i` to `partial` (`all`: this value's `text`).
     @inline(__always)
     func add(_ i: Int, to partial: inout FundingPartial, index: OrganizationIndex,
              text all: UnsafeBufferPointer<UInt8>) throws(SectorStatsError) {
         let row = rows[i]
-        let funderEnd = Int(row.funderEnd)
+        let funderEnd = row.funderEnd
         try partial.add(FundingFacts(
             receivedOn: row.receivedOn, purpose: row.purpose, sourceType: row.sourceType, amountFen: row.amountFen,
             cashFen: row.cashFen == .min ? nil : row.cashFen, inKindFen: row.inKindFen == .min ? nil : row.inKindFen,
             beneficiaries: row.beneficiaries,
             recipient: row.hasRecipientKey ? index.id(key: (row.recipientHigh, row.recipientLow)) : nil,
             funder: UnsafeBufferPointer(rebasing: all[start(i)..<funderEnd]),
-            funderIndustry: UnsafeBufferPointer(rebasing: all[funderEnd..<Int(row.industryEnd)])))
+            funderIndustry: UnsafeBufferPointer(rebasing: all[funderEnd..<row.industryEnd])))
     }
 }
 

@@ -28,6 +28,25 @@ struct OrganizationIndex: Sendable {
         /// here so that a funding row's look-up touches one entry).
         var provinceSlot: UInt16 = 0
 
+        init(uscc: USCC, type: OrgType, registeredOn: CivilDate, deregisteredOn: CivilDate?, provinceCode: Int32,
+             countyCode: Int32) {
+            self.uscc = uscc
+            self.type = type
+            self.registeredOn = registeredOn
+            self.deregisteredOn = deregisteredOn
+            self.provinceCode = provinceCode
+            self.countyCode = countyCode
+        }
+
+        /// An entry that only carries a USCC (the normalize stage's key when it does not
+        /// feed the aggregate stage).
+        init(uscc: USCC) {
+            self.init(uscc: uscc, type: .other, registeredOn: Self.noDate, deregisteredOn: nil, provinceCode: 0,
+                      countyCode: -1)
+        }
+
+        private static let noDate = CivilDate(year: 1, month: 1, day: 1)!  // a valid constant date
+
         /// DATA.md §4, as ``Organization/isActive(atEndOf:)``.
         @inline(__always)
         func isActive(atEndOf year: Int) -> Bool {

@@ -83,9 +83,11 @@ struct EncodedChunk<Key> {
     /// The input bytes of the chunk's records (for estimating a file's rows).
     var inputBytes = 0
 
-    /// `expectedBytes`: about how many bytes the chunk's rows will take (room reserved once).
-    init(expectedBytes: Int) {
+    /// `expectedBytes`: about how many bytes the chunk's rows will take (room reserved once);
+    /// `factRows`: room for the facts of that many rows (when feeding the aggregate stage).
+    init(expectedBytes: Int, factRows: Int = 0) {
         writer = CSVWriter(reservingCapacity: expectedBytes)
+        if factRows > 0 { facts = FundingFactRows(reservingRows: factRows) }
     }
 
     /// Counts a row normalized into `writer`: accepted with its key, or quarantined.
@@ -219,9 +221,9 @@ public enum NormalizeStage {
                 makeState: { _ in EncodedChunk<OrganizationIndex.Entry>(expectedBytes: chunkBytes + chunkBytes / 4) },
                 visit: { state, record in
                     // (A closure, not `normalizer.indexEntry`: that partial application copied
-                    // the normalizer on every row.)
+                    // the normalizer on every row. Only the USCC is used when not feeding.)
                     state.add(try normalizer.normalize(record, encodingInto: state.writer),
-                              key: { normalizer.indexEntry($0) }, warnings: \.warnings)
+                              key: { isFeeding ? normalizer.indexEntry($0) : .init(uscc: $0.uscc) }, warnings: \.warnings)
                 },
                 consume: { chunk in
                     acc.take(chunk.outcome, into: quarantine)
@@ -284,15 +286,21 @@ public enum NormalizeStage {
         // chunk, and then adds each kept row's facts to one partial, in table order.
         let indexBuild = IndexBuild()
         if let feeding {
-            var kept: [OrganizationIndex.Entry] = []
-            kept.reserveCapacity(result.organizationsWritten)
-            for (entry, gone) in zip(orgEntries, superseded) where !gone { kept.append(entry) }
+            // The kept rows, compacted in place (in table order).
+            var kept = 0
+            for i in orgEntries.indices where !superseded[i] {
+                orgEntries[kept] = orgEntries[i]
+                kept += 1
+            }
+            orgEntries.removeLast(orgEntries.count - kept)
+            indexBuild.start(orgEntries, asOf: feeding.asOf)
             orgEntries = []
-            indexBuild.start(kept, asOf: feeding.asOf)
         }
         defer { indexBuild.wait() }
-        // (nil when not feeding; stays nil, and the aggregate stage reads the tables, if the
-        // index was not built.)
+        // nil when not feeding. It becomes nil for good, and the aggregate stage reads the
+        // tables, when the index was not built or adding a row failed: an error there (a sum
+        // beyond Int64) belongs to the aggregate stage, which meets it again reading the
+        // tables, after this stage has published them and its quarantine.
         var fed: FundingFeed?
         var fedStarted = false
         func takeFeed() -> FundingFeed? {
@@ -321,7 +329,9 @@ public enum NormalizeStage {
             try CSVReader.readChunksInOrder(
                 path: input.path, options: input.read, chunks: chunkCount(reader, chunkBytes), concurrency: threads,
                 minChunkBytes: chunkBytes,
-                makeState: { _ in EncodedChunk<Int>(expectedBytes: chunkBytes + chunkBytes / 4) },
+                makeState: { _ in
+                    EncodedChunk<Int>(expectedBytes: chunkBytes + chunkBytes / 4, factRows: isFeeding ? chunkBytes / 128 : 0)
+                },
                 visit: { state, record in
                     var idEnd = 0
                     state.inputBytes += record.raw.count
@@ -373,8 +383,16 @@ public enum NormalizeStage {
                     // The kept rows, for the aggregate stage (moved out of `fed` meanwhile, so
                     // that the partial's tables stay uniquely referenced and are not copied).
                     if var feed = takeFeed() {
-                        try feed.add(chunk.facts, skipping: duplicates)
-                        fed = feed
+                        guard chunk.facts.count == chunk.keys.count else {
+                            throw SectorStatsError(.internalError, file: reader.name,
+                                                   "\(chunk.facts.count) rows of facts for \(chunk.keys.count) accepted rows")
+                        }
+                        do {
+                            try feed.add(chunk.facts, skipping: duplicates)
+                            fed = feed
+                        } catch {
+                            // (`fed` stays nil: see above.)
+                        }
                     }
                 })
             quarantine.finish(source: reader.name)

@@ -171,6 +171,8 @@ public final class PipelineRunner {
     }
 
     private func step(_ s: StageName, previous: StageRecord?) throws -> StageRecord? {
+        // A feed from normalize is for the aggregate stage right after it, or for nothing.
+        defer { if s >= .aggregate { aggregateFeed = nil } }
         var log = self.log
         log[metadataKey: "stage"] = "\(s.rawValue)"
         if !request.selection.contains(s) {
@@ -339,7 +341,6 @@ public final class PipelineRunner {
             let summary: AggregateSummary
             // The normalize stage of this run has just written the tables and fed their rows.
             if let feed = aggregateFeed, feed.settings == aggregateSettings {
-                aggregateFeed = nil
                 log.info("inputs", metadata: ["from": "normalize rows as written"])
                 summary = try AggregateBridge.run(feed: feed, regions: regions, folder: tmp)
             } else {

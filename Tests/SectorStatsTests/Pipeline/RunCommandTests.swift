@@ -17,7 +17,7 @@ final class RunCommandTests: XCTestCase {
         return dir
     }
 
-    private func writePipeline(_ dir: Workdir, relief: String, extra: String = "") throws {
+    private func writePipeline(_ dir: Workdir, relief: String, extra: String = "", fundingEncoding: String = "gb18030") throws {
         _ = try dir.file("pipelines/test.yml", """
             version: 1
             name: test
@@ -31,7 +31,7 @@ final class RunCommandTests: XCTestCase {
                 - ../data/registrations*.csv
               funding:
                 - path: ../data/funding.csv
-                  encoding: gb18030
+                  encoding: \(fundingEncoding)
 
             """)
     }
@@ -291,6 +291,36 @@ final class RunCommandTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.path + "/out/latest"))
         let ok = try run(dir, ["--max-quarantine-pct", "80"])
         XCTAssertEqual(ok.status, 0, ok.stderr)
+    }
+
+    /// Twelve rows of 9,999,999,999,999,999.99 元 (the largest amount DATA.md's 18 digits of
+    /// fen allow): each is accepted, but their sum, 1.2e19 fen, is beyond Int64 (9.2e18).
+    /// That is the aggregate stage's error, in a full run (which feeds the aggregate stage
+    /// from normalize) as in a rerun of the stage: normalize stays committed with its tables
+    /// and quarantine, and the run fails in aggregate.
+    func testRun_whenFundingSumsOverflow_failsInTheAggregateStageWithNormalizeCommitted() throws {
+        let dir = try project()
+        var rows = "记录编号,受赠组织统一社会信用代码,受赠组织名称,资金来源,捐赠方,捐赠方行业,金额,其中现金及有价证券,物资折价,捐赠日期,用途,受益地区,受益人次\n"
+        for i in 1...12 {
+            rows += "H\(i),53420000MJ0003B24T,湖北省慈善总会,企业捐赠,某公司,制造业,9999999999999999.99元,,,2020-02-0\(i % 9 + 1),救灾,,1\n"
+        }
+        rows += "bad,53420000MJ0003B24T,湖北省慈善总会,企业捐赠,某公司,制造业,1元,,,2020-13-45,救灾,,1\n"
+        try Data(rows.utf8).write(to: URL(fileURLWithPath: dir.path + "/data/funding.csv"))
+        try writePipeline(dir, relief: "[救灾]", fundingEncoding: "utf-8")
+        let r = try run(dir)
+        XCTAssertNotEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("\"stage\":\"aggregate\""), r.stderr)
+        XCTAssertTrue(r.stderr.contains("funding_summary sum for 2020") && r.stderr.contains("Int64"), r.stderr)
+        let normalize = dir.path + "/out/stages/02_normalize"
+        XCTAssertTrue(FileManager.default.fileExists(atPath: normalize + "/stage.json"), "normalize was not committed")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: normalize + "/" + NormalizeStage.quarantineFile))
+        let result = try JSONDecoder().decode(NormalizeResult.self, from: Data(contentsOf: URL(fileURLWithPath: normalize + "/normalize.json")))
+        XCTAssertEqual(result.funding.accepted, 12)
+        XCTAssertEqual(result.funding.quarantined, 1)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.path + "/out/stages/03_aggregate/stage.json"))
+        // A rerun of the stage alone (reading the tables) fails the same way.
+        let again = try run(dir, ["--stage", "aggregate"])
+        XCTAssertEqual(again.status, r.status, again.stderr)
     }
 
     func testExitCode_1_whenAnInputFileDisappears() throws {
