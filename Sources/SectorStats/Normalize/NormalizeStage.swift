@@ -205,7 +205,7 @@ public enum NormalizeStage {
         var orgFile: [Int] = []
         var superseded: [Bool] = []
         var orgWarnings: [[NormalizeWarning]] = []
-        /// What the aggregate stage reads of each row in `orgRows` (when feeding it).
+        // What the aggregate stage reads of each row in `orgRows` (when feeding it).
         var orgEntries: [OrganizationIndex.Entry] = []
         var index = USCCRowMap()
         for (fileIndex, input) in registrations.enumerated() {
