@@ -36,10 +36,6 @@ public struct RunRequest: Sendable {
     public var referenceDirectory: String
     /// How many published runs to keep under OUT/runs.
     public var keepRuns: Int = 5
-    /// When a run goes through normalize and aggregate, the aggregate stage takes its
-    /// inputs from the rows the normalize stage has just written instead of reading the
-    /// tables back (the same tables either way; false: always read them, for tests).
-    public var aggregateFromMemory = true
 
     public init(pipeline: PipelineDefinition, baseDirectory: String, outputDirectory: String, asOf: CivilDate,
                 threads: Int, force: Bool = false, selection: StageSelection = .all, referenceDirectory: String) {
@@ -317,7 +313,7 @@ public final class PipelineRunner {
             let regions = try RegionTable(folder: URL(fileURLWithPath: request.referenceDirectory))
             // When this run goes on to the aggregate stage, its inputs are taken from the rows
             // as they are written, instead of reading the two tables back (AggregateFeed).
-            let feeding = request.selection.contains(.aggregate) && request.aggregateFromMemory ? aggregateSettings : nil
+            let feeding = request.selection.contains(.aggregate) ? aggregateSettings : nil
             let (result, feed) = try NormalizeStage.run(
                 registrations: inv.registrations.map(\.inputFile), funding: inv.funding.map(\.inputFile),
                 regions: regions, asOf: request.asOf, folder: tmp, gzipLevel: request.pipeline.gzipLevel,
