@@ -154,13 +154,16 @@ public final class CSVWriter {
         var magnitude = value.magnitude
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes of scratch, no heap
         var count = 0
-        withUnsafeMutableBytes(of: &digits) { d in
+        withUnsafeMutableBytes(of: &digits) { raw in
+            let d = raw.bindMemory(to: UInt8.self)
             repeat {
                 d[23 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
                 magnitude /= 10
                 count += 1
             } while magnitude > 0
-            out.append(contentsOf: d[(24 - count)...])
+            // (As an UnsafeBufferPointer: appending the raw slice took Array's generic,
+            // element-by-element path.)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: d[(24 - count)...]))
         }
     }
 
@@ -184,12 +187,12 @@ public final class CSVWriter {
 
     /// Appends one field, quoted when needed.
     static func appendField(_ field: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
-        var needsQuotes = false
-        for b in field where b == UInt8(ascii: ",") || b == UInt8(ascii: "\"") || b == 0x0A || b == 0x0D {
-            needsQuotes = true
-            break
+        var quote: UInt64 = 0
+        ByteLanes.forEachWord(field) { w in
+            quote |= ByteLanes.matching(w, 0x2C) | ByteLanes.matching(w, 0x22)
+                | ByteLanes.matching(w, 0x0A) | ByteLanes.matching(w, 0x0D)
         }
-        guard needsQuotes else {
+        guard quote != 0 else {
             out.append(contentsOf: field)
             return
         }

@@ -53,7 +53,7 @@ public struct RowAccounting: Sendable, Codable, Equatable {
 /// the quarantined rows.
 struct ChunkOutcome<Value> {
     var accepted: [Value] = []
-    var warnings: [[NormalizeWarning]] = []
+    var warnings: [WarningCounts] = []
     var quarantine: [QuarantineEntry] = []
     var rowsRead = 0
 
@@ -62,7 +62,7 @@ struct ChunkOutcome<Value> {
         switch outcome {
         case .accepted(let v, let w):
             accepted.append(v)
-            warnings.append(w)
+            warnings.append(WarningCounts(w))
         case .quarantined(let q):
             quarantine.append(q)
         }
@@ -92,7 +92,7 @@ struct EncodedChunk<Key> {
 
     /// Counts a row normalized into `writer`: accepted with its key, or quarantined.
     mutating func add<Checked>(_ o: CheckOutcome<Checked>, key: (Checked) -> Key,
-                               warnings: (Checked) -> [NormalizeWarning]) {
+                               warnings: (Checked) -> WarningCounts) {
         outcome.rowsRead += 1
         switch o {
         case .passed(let c):
@@ -204,7 +204,7 @@ public enum NormalizeStage {
         var orgRows: [RowRef] = []
         var orgFile: [Int] = []
         var superseded: [Bool] = []
-        var orgWarnings: [[NormalizeWarning]] = []
+        var orgWarnings: [WarningCounts] = []
         // What the aggregate stage reads of each row in `orgRows` (when feeding it).
         var orgEntries: [OrganizationIndex.Entry] = []
         var index = USCCRowMap()
@@ -262,7 +262,7 @@ public enum NormalizeStage {
         index = USCCRowMap()
         for (i, warnings) in orgWarnings.enumerated() where !superseded[i] {
             // Warnings count accepted organizations: superseded rows are duplicates.
-            for w in warnings { result.warnings[w.rawValue, default: 0] += 1 }
+            warnings.add(to: &result.warnings)
             result.organizationsWritten += 1
         }
         // The organizations table is written on another thread while the funding rows are
@@ -372,7 +372,7 @@ public enum NormalizeStage {
                                 run = (i + 1)..<(i + 1)
                                 continue
                             }
-                            for w in chunk.outcome.warnings[i] { result.warnings[w.rawValue, default: 0] += 1 }
+                            chunk.outcome.warnings[i].add(to: &result.warnings)
                             run = run.lowerBound..<(i + 1)
                             acc.accepted += 1
                             result.fundingWritten += 1

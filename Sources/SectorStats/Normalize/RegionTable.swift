@@ -249,7 +249,14 @@ public struct RegionTable: Sendable {
             }
             if digits { return contains(code: code) ? code : nil }
         }
-        guard let id = nameID(raw) else { return nil }
+        // A name without blanks or ASCII lower case inside (the usual Chinese name) is its
+        // own key: looked up in place, without building one.
+        var plain = true
+        for byte in trimmed where ValueText.isBlank(byte) || (byte >= 0x61 && byte <= 0x7A) {
+            plain = false
+            break
+        }
+        guard let id = plain ? nameKeys.id(of: trimmed) : nameID(raw) else { return nil }
         let code = nameCodes[Int(id)]
         return code >= 0 ? Int(code) : nil
     }

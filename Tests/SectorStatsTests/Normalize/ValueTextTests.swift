@@ -81,4 +81,46 @@ final class ValueTextTests: XCTestCase {
             }
         }
     }
+    /// ``ValueText/classify(_:)`` reads eight bytes at a time; the reference is the byte-by-byte
+    /// definition. Every byte value at every position of fields of 0–19 bytes (across the
+    /// word boundary and the zero-padded tail), on fillers below and above the tested bytes.
+    func testClassify_agreesWithTheBytewiseDefinition_atEveryPositionAndByte() {
+        func reference(_ bytes: [UInt8]) -> UInt8 {
+            var c: UInt8 = 0
+            for b in bytes {
+                if b == 0xE3 || b == 0xEF { c |= ValueText.mayFold }
+                if b == 0x2C || b == 0x22 || b == 0x0A || b == 0x0D { c |= ValueText.needsQuotes }
+            }
+            return c
+        }
+        var checked = 0
+        for filler: UInt8 in [0x61, 0x00, 0xFF, 0x2D, 0xE4] {
+            for length in 0..<20 {
+                for position in 0..<max(length, 1) {
+                    for byte in 0...255 {
+                        var bytes = [UInt8](repeating: filler, count: length)
+                        if length > 0 { bytes[position] = UInt8(byte) }
+                        let got = bytes.withUnsafeBufferPointer { ValueText.classify($0) }
+                        if got != reference(bytes) {
+                            XCTFail("classify \(bytes) = \(got), expected \(reference(bytes))")
+                            return
+                        }
+                        checked += 1
+                    }
+                }
+            }
+        }
+        XCTAssertEqual(checked, 5 * 256 * (1 + (1..<20).reduce(0, +)))
+        // Random fields over the tested bytes and their neighbours (two or more at once).
+        var rng = SplitMix64(seed: 7)
+        let alphabet: [UInt8] = [0x00, 0x01, 0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x0E, 0x21, 0x22, 0x23, 0x2B, 0x2C, 0x2D,
+                                 0x61, 0x7F, 0x80, 0xE2, 0xE3, 0xE4, 0xEE, 0xEF, 0xF0, 0xFF]
+        for _ in 0..<20_000 {
+            let bytes = (0..<Int(rng.next() % 40)).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }
+            let got = bytes.withUnsafeBufferPointer { ValueText.classify($0) }
+            XCTAssertEqual(got, reference(bytes), "\(bytes)")
+            XCTAssertEqual(bytes.withUnsafeBufferPointer { ValueText.mayNeedFolding($0) }, got & ValueText.mayFold != 0)
+        }
+    }
 }
+
