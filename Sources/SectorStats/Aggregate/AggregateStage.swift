@@ -32,6 +32,22 @@ public enum AggregateStage {
         return try assemble(index: index, funding: funding, regions: regions, settings: settings)
     }
 
+    /// Reads the persisted organizations table and the funding facts file the normalize
+    /// stage wrote beside the funding table (``FundingFactsFile``), computes the five tables
+    /// and writes them into `outputFolder`: the same tables as from the funding table.
+    static func run(organizationsPath: String, factsPath: String, regions: RegionTable,
+                    settings: AggregateSettings, outputFolder: String) throws -> AggregateResult {
+        let output = try compute(organizationsPath: organizationsPath, factsPath: factsPath, regions: regions, settings: settings)
+        return try write(output, to: outputFolder, gzipLevel: settings.gzipLevel)
+    }
+
+    static func compute(organizationsPath: String, factsPath: String, regions: RegionTable,
+                        settings: AggregateSettings) throws -> AggregateOutput {
+        let index = try readOrganizations(path: organizationsPath, settings: settings)
+        let funding = try FundingFactsReader.read(path: factsPath, index: index, settings: settings)
+        return try assemble(index: index, funding: funding, regions: regions, settings: settings)
+    }
+
     /// Computes the five tables from the inputs the normalize stage fed while writing the
     /// tables (the same as reading them back) and writes them into `outputFolder`.
     static func run(feed: AggregateFeed, regions: RegionTable, outputFolder: String) throws -> AggregateResult {

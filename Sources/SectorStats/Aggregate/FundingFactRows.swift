@@ -54,62 +54,76 @@ struct FundingFactRows {
     }
 
     /// Starts loading what adding row `i` will touch: its recipient's slot in the index and
-    /// its funder's slot in `partial`.
+    /// its funder's slot among the facts file's names.
     @inline(__always)
-    func prefetch(_ i: Int, index: OrganizationIndex, partial: FundingPartial, text all: UnsafeBufferPointer<UInt8>) {
+    func prefetch(_ i: Int, index: OrganizationIndex, facts: FundingFactsWriter, text all: UnsafeBufferPointer<UInt8>) {
         let row = rows[i]
         if row.hasRecipientKey { index.prefetch(key: (row.recipientHigh, row.recipientLow)) }
-        partial.funders.prefetch(funder: UnsafeBufferPointer(rebasing: all[start(i)..<row.funderEnd]))
+        facts.prefetch(funder: UnsafeBufferPointer(rebasing: all[start(i)..<row.funderEnd]))
     }
 
     @inline(__always)
     private func start(_ i: Int) -> Int { i == 0 ? 0 : rows[i - 1].industryEnd }
 
-    /// Adds row `i` to `partial` (`all`: this value's `text`).
+    /// Appends row `i` to the facts file and adds it to `partial`, by the ids the file gives
+    /// its funder and industry (`all`: this value's `text`).
     @inline(__always)
-    func add(_ i: Int, to partial: inout FundingPartial, index: OrganizationIndex,
-             text all: UnsafeBufferPointer<UInt8>) throws(SectorStatsError) {
+    func add(_ i: Int, to partial: inout FundingPartial, facts: FundingFactsWriter, index: OrganizationIndex,
+             text all: UnsafeBufferPointer<UInt8>) throws {
         let row = rows[i]
         let funderEnd = row.funderEnd
-        try partial.add(FundingFacts(
+        let f = FundingFacts(
             receivedOn: row.receivedOn, purpose: row.purpose, sourceType: row.sourceType, amountFen: row.amountFen,
             cashFen: row.cashFen == .min ? nil : row.cashFen, inKindFen: row.inKindFen == .min ? nil : row.inKindFen,
             beneficiaries: row.beneficiaries,
             recipient: row.hasRecipientKey ? index.id(key: (row.recipientHigh, row.recipientLow)) : nil,
             funder: UnsafeBufferPointer(rebasing: all[start(i)..<funderEnd]),
-            funderIndustry: UnsafeBufferPointer(rebasing: all[funderEnd..<row.industryEnd])))
+            funderIndustry: UnsafeBufferPointer(rebasing: all[funderEnd..<row.industryEnd]))
+        let ids = try facts.append(f)
+        try partial.add(f, funder: ids.funder, industry: ids.industry)
     }
 }
 
 /// The funding side of an ``AggregateFeed`` while it is being filled: the index the rows
-/// are joined with and the partial they are added to.
+/// are joined with, the partial they are added to, and the facts file they are written to
+/// (``FundingFactsFile``), whose funder and industry ids the partial counts by.
 struct FundingFeed {
     let index: OrganizationIndex
     var partial: FundingPartial
+    let facts: FundingFactsWriter
 
-    init(index: OrganizationIndex, settings: AggregateSettings) {
+    init(index: OrganizationIndex, settings: AggregateSettings, factsPath: String) throws {
         self.index = index
         partial = FundingPartial(asOf: settings.asOf, index: index, reliefPurposes: settings.reliefPurposes)
+        facts = try FundingFactsWriter(path: factsPath, organizations: index.count)
     }
 
-    /// Adds the rows of `facts` but those at the indexes in `skipping` (ascending: the
+    /// Adds the rows of `rows` but those at the indexes in `skipping` (ascending: the
     /// duplicates), in order.
-    mutating func add(_ facts: FundingFactRows, skipping: [Int]) throws(SectorStatsError) {
+    mutating func add(_ rows: FundingFactRows, skipping: [Int]) throws {
         var next = 0  // the next index in `skipping`
-        try facts.text.withUnsafeBufferPointer { text throws(SectorStatsError) in
+        try rows.text.withUnsafeBufferPointer { text in
             // Each row's recipient and funder are a cache miss each: the slots of the rows
             // a few ahead are loaded while this one is added.
             let ahead = 8
-            for i in 0..<min(ahead, facts.count) { facts.prefetch(i, index: index, partial: partial, text: text) }
-            for i in 0..<facts.count {
-                if i + ahead < facts.count { facts.prefetch(i + ahead, index: index, partial: partial, text: text) }
+            for i in 0..<min(ahead, rows.count) { rows.prefetch(i, index: index, facts: facts, text: text) }
+            for i in 0..<rows.count {
+                if i + ahead < rows.count { rows.prefetch(i + ahead, index: index, facts: facts, text: text) }
                 if next < skipping.count, skipping[next] == i {
                     next += 1
                     continue
                 }
-                try facts.add(i, to: &partial, index: index, text: text)
+                try rows.add(i, to: &partial, facts: facts, index: index, text: text)
             }
         }
+    }
+
+    /// Publishes the facts file (into the stage's folder) and gives the partial, with the
+    /// names its funder and industry ids refer to, and the file's hash.
+    consuming func finish() throws -> (partial: FundingPartial, facts: (sha256: String, bytes: Int64)) {
+        let hash = try facts.commit()
+        partial.funders.adopt(names: facts.funders, industries: facts.industries)
+        return (partial, hash)
     }
 }
 

@@ -51,6 +51,21 @@ struct FundingPartial: Sendable {
         try relief?.add(f)
     }
 
+    /// As ``add(_:)`` for a row whose funder and industry are ids in the interners the
+    /// partial's top funders adopt (``TopFundersAccumulator/add(_:funder:industry:)``).
+    @inline(__always)
+    mutating func add(_ f: FundingFacts, funder: Int32, industry: Int32) throws(SectorStatsError) {
+        rows += 1
+        guard f.receivedOn <= asOf else {
+            afterAsOf += 1
+            return
+        }
+        if f.recipient == nil { unmatched += 1 }
+        try summary.add(f)
+        try funders.add(f, funder: funder, industry: industry)
+        try relief?.add(f)
+    }
+
     mutating func merge(_ other: FundingPartial) throws(SectorStatsError) {
         rows += other.rows
         afterAsOf += other.afterAsOf

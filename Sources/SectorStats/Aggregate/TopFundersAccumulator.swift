@@ -41,7 +41,7 @@ struct TopFundersAccumulator: Sendable {
         try FixedPoint.add(&grandTotalFen, f.amountFen, "the total of all funding")
         guard !f.funder.isEmpty else { return }
         let id = Int(names.intern(f.funder))
-        if id == stats.count { stats.append(Stats()) }
+        if id >= stats.count { stats.append(contentsOf: repeatElement(Stats(), count: id + 1 - stats.count)) }
         stats[id].records += 1
         try FixedPoint.add(&stats[id].totalFen, f.amountFen, "the total of a funder")
         if let (cash, inKind) = f.split {
@@ -51,6 +51,34 @@ struct TopFundersAccumulator: Sendable {
         if !f.funderIndustry.isEmpty {
             countIndustry(funder: id, industries.intern(f.funderIndustry), 1)
         }
+    }
+
+    /// As ``add(_:)`` for a row whose funder and industry were interned elsewhere, in the
+    /// interners this accumulator adopts (``adopt(names:industries:)``) before its rows are
+    /// read or merged: `funder` and `industry` are ids there, -1 when empty. The funding
+    /// facts file and the feed that writes it intern every row, dated after the as-of date
+    /// or not, so some ids may never be added: they keep zero records and no row.
+    @inline(__always)
+    mutating func add(_ f: FundingFacts, funder: Int32, industry: Int32) throws(SectorStatsError) {
+        try FixedPoint.add(&grandTotalFen, f.amountFen, "the total of all funding")
+        guard funder >= 0 else { return }
+        let id = Int(funder)
+        if id >= stats.count { stats.append(contentsOf: repeatElement(Stats(), count: id + 1 - stats.count)) }
+        stats[id].records += 1
+        try FixedPoint.add(&stats[id].totalFen, f.amountFen, "the total of a funder")
+        if let (cash, inKind) = f.split {
+            try FixedPoint.add(&stats[id].cashFen, cash, "the cash total of a funder")
+            try FixedPoint.add(&stats[id].inKindFen, inKind, "the in-kind total of a funder")
+        }
+        if industry >= 0 { countIndustry(funder: id, industry, 1) }
+    }
+
+    /// Takes the interners that the ids given to ``add(_:funder:industry:)`` refer to.
+    mutating func adopt(names: ByteInterner, industries: ByteInterner) {
+        precondition(self.names.count == 0 && self.industries.count == 0, "an accumulator adopts names before it interns any")
+        precondition(names.count >= stats.count, "ids beyond the adopted names")
+        self.names = names
+        self.industries = industries
     }
 
     @inline(__always)
@@ -75,9 +103,11 @@ struct TopFundersAccumulator: Sendable {
         try FixedPoint.add(&grandTotalFen, other.grandTotalFen, "the total of all funding")
         var funderMap = [Int32](repeating: 0, count: other.stats.count)
         for theirs in 0..<other.stats.count {
+            guard other.stats[theirs].records > 0 else { continue }  // an id interned but never added
             let id = other.names.withBytes(Int32(theirs)) { names.intern($0) }
             funderMap[theirs] = id
-            if Int(id) == stats.count { stats.append(Stats()) }
+            // (With adopted names, an id may lie beyond the stats so far.)
+            if Int(id) >= stats.count { stats.append(contentsOf: repeatElement(Stats(), count: Int(id) + 1 - stats.count)) }
             let t = other.stats[theirs]
             stats[Int(id)].records += t.records
             try FixedPoint.add(&stats[Int(id)].totalFen, t.totalFen, "the total of a funder")
@@ -97,7 +127,8 @@ struct TopFundersAccumulator: Sendable {
     /// wins), empty when none; shares are of the grand total and empty when it is 0; the
     /// cumulative share is computed from the exact cumulative sum, not from rounded shares.
     func rows() throws(SectorStatsError) -> [[String]] {
-        let ranked = (0..<stats.count).map(Int32.init).sorted { a, b in
+        // (Funders with no records: ids interned for rows that were never added.)
+        let ranked = (0..<stats.count).filter { stats[$0].records > 0 }.map(Int32.init).sorted { a, b in
             let (ta, tb) = (stats[Int(a)].totalFen, stats[Int(b)].totalFen)
             return ta != tb ? ta > tb : names.precedes(a, b)
         }.prefix(Self.limit)

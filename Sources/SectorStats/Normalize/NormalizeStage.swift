@@ -158,7 +158,8 @@ public struct NormalizeResult: Sendable, Codable, Equatable {
 /// The normalize stage: raw exports in, clean tables out (DATA.md §1–§5).
 ///
 /// Writes into `folder`: `organizations.csv` and `funding.csv` (NormalizedTables) and
-/// `quarantine.csv.gz` (every refused row, sorted by source then line). Registration rows
+/// `quarantine.csv.gz` (every refused row, sorted by source then line); when it feeds the
+/// aggregate stage, also `funding.facts` (``FundingFactsFile``). Registration rows
 /// with the same USCC: the last in input order wins (a later export supersedes); funding
 /// rows with the same record_id: the first wins; only rows that pass every check take part
 /// in duplicate detection. The accounting identity is checked per file and per source; a
@@ -305,7 +306,9 @@ public enum NormalizeStage {
         var fedStarted = false
         func takeFeed() -> FundingFeed? {
             if !fedStarted, let feeding, let index = indexBuild.take() {
-                fed = FundingFeed(index: index, settings: feeding)
+                // (Failing to create the facts file only means no feed: the aggregate stage
+                // reads the tables.)
+                fed = try? FundingFeed(index: index, settings: feeding, factsPath: folder + "/" + FundingFactsFile.name)
             }
             fedStarted = true
             defer { fed = nil }
@@ -411,8 +414,12 @@ public enum NormalizeStage {
         }
 
         var aggregateFeed: AggregateFeed?
+        var factsHash: (sha256: String, bytes: Int64)?
         if let feeding, let f = takeFeed() {
-            aggregateFeed = AggregateFeed(settings: feeding, index: f.index, funding: f.partial)
+            let index = f.index
+            let finished = try f.finish()
+            factsHash = finished.facts
+            aggregateFeed = AggregateFeed(settings: feeding, index: index, funding: finished.partial)
         }
 
         orgWriting.wait()
@@ -428,6 +435,7 @@ public enum NormalizeStage {
         for (file, writer) in [(NormalizedTables.organizationsFile, orgWriter), (NormalizedTables.fundingFile, fundingWriter)] {
             if let h = writer.contentHash { written?(file, h.sha256, h.bytes) }
         }
+        if let h = factsHash { written?(FundingFactsFile.name, h.sha256, h.bytes) }
         return (result, aggregateFeed)
     }
 

@@ -7,6 +7,13 @@ enum AggregateBridge {
                                        settings: settings, outputFolder: folder))
     }
 
+    /// From the normalize stage's persisted organizations table and funding facts file.
+    static func run(organizations: String, facts: String, regions: RegionTable, settings: AggregateSettings,
+                    folder: String) throws -> AggregateSummary {
+        summary(try AggregateStage.run(organizationsPath: organizations, factsPath: facts, regions: regions,
+                                       settings: settings, outputFolder: folder))
+    }
+
     /// From the inputs the normalize stage of the same run fed while writing those tables.
     static func run(feed: AggregateFeed, regions: RegionTable, folder: String) throws -> AggregateSummary {
         summary(try AggregateStage.run(feed: feed, regions: regions, outputFolder: folder))

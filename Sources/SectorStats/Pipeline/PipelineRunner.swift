@@ -330,7 +330,10 @@ public final class PipelineRunner {
                 "quarantined": "\(result.registrations.quarantined + result.funding.quarantined)",
                 "duplicates": "\(result.registrations.duplicates + result.funding.duplicates)",
             ])
+            // The facts file is there when the rows were fed to this run's aggregate stage.
+            let facts = FileManager.default.fileExists(atPath: tmp + "/" + FundingFactsFile.name) ? [FundingFactsFile.name] : []
             return [NormalizedTables.organizationsFile, NormalizedTables.fundingFile, NormalizeStage.quarantineFile, "normalize.json"]
+                + facts
 
         case .aggregate:
             let regions = try RegionTable(folder: URL(fileURLWithPath: request.referenceDirectory))
@@ -339,6 +342,14 @@ public final class PipelineRunner {
             if let feed = aggregateFeed, feed.settings == aggregateSettings {
                 log.info("inputs", metadata: ["from": "normalize rows as written"])
                 summary = try AggregateBridge.run(feed: feed, regions: regions, folder: tmp)
+            } else if let n = store.record(.normalize), n.outputs.contains(where: { $0.file == FundingFactsFile.name }) {
+                // A rerun: the funding rows from the facts file the normalize stage wrote
+                // beside its tables (the organizations from their table).
+                log.info("inputs", metadata: ["from": "normalize organizations table and funding facts file"])
+                let orgs = try input(.normalize, NormalizedTables.organizationsFile)
+                let facts = try input(.normalize, FundingFactsFile.name)
+                summary = try AggregateBridge.run(organizations: orgs, facts: facts, regions: regions,
+                                                  settings: aggregateSettings, folder: tmp)
             } else {
                 log.info("inputs", metadata: ["from": "normalize tables"])
                 let orgs = try input(.normalize, NormalizedTables.organizationsFile)

@@ -34,7 +34,9 @@ final class AggregateFeedTests: XCTestCase {
         }
     }
 
-    /// Normalizes with the feed, then computes the tables both ways.
+    /// Normalizes with the feed, then computes the tables both ways; the third way, from the
+    /// organizations table and the funding facts file (``FundingFactsFile``), must give what
+    /// reading the tables gives, and is checked here every time.
     private func bothWays(threads: Int, chunkBytes: Int, relief: Set<Purpose>, registrations: [InputFile],
                           funding: [InputFile]) throws -> (fed: AggregateOutput, read: AggregateOutput, normalize: NormalizeResult) {
         let shared = try XCTUnwrap(Self.shared)
@@ -50,7 +52,129 @@ final class AggregateFeedTests: XCTestCase {
         let fromTables = try AggregateStage.compute(
             organizationsPath: out.path + "/" + NormalizedTables.organizationsFile,
             fundingPath: out.path + "/" + NormalizedTables.fundingFile, regions: regions, settings: settings)
+        let fromFacts = try AggregateStage.compute(
+            organizationsPath: out.path + "/" + NormalizedTables.organizationsFile,
+            factsPath: out.path + "/" + FundingFactsFile.name, regions: regions, settings: settings)
+        assertSame(fromFacts, fromTables, "facts file, threads \(threads), chunks of \(chunkBytes) bytes")
         return (fromFeed, fromTables, result)
+    }
+
+    /// Normalizes once (feeding with the default settings), and returns the folder.
+    private func normalized(threads: Int = 2, chunkBytes: Int = 16 << 10) throws -> Workdir {
+        let shared = try XCTUnwrap(Self.shared)
+        let out = try Workdir()
+        let settings = AggregateSettings(asOf: shared.asOf, reliefPurposes: AggregateSettings.defaultReliefPurposes,
+                                         threads: threads, minChunkBytes: 8 << 10)
+        _ = try NormalizeStage.run(
+            registrations: try inputs("registrations"), funding: try inputs("funding"), regions: try RegionTable(folder: Self.reference),
+            asOf: shared.asOf, folder: out.path, threads: threads, chunkBytes: chunkBytes, feeding: settings)
+        return out
+    }
+
+    private func fromFacts(_ out: Workdir, _ settings: AggregateSettings, facts: String? = nil) throws -> AggregateOutput {
+        try AggregateStage.compute(
+            organizationsPath: out.path + "/" + NormalizedTables.organizationsFile,
+            factsPath: facts ?? out.path + "/" + FundingFactsFile.name, regions: try RegionTable(folder: Self.reference),
+            settings: settings)
+    }
+
+    private func fromTables(_ out: Workdir, _ settings: AggregateSettings) throws -> AggregateOutput {
+        try AggregateStage.compute(
+            organizationsPath: out.path + "/" + NormalizedTables.organizationsFile,
+            fundingPath: out.path + "/" + NormalizedTables.fundingFile, regions: try RegionTable(folder: Self.reference),
+            settings: settings)
+    }
+
+    /// The facts file holds no settings: an analyst's rerun with another as-of date (rows and
+    /// organizations after it, funders seen only after it), other relief purposes or another
+    /// thread count reads it to the tables the funding table gives with those settings.
+    func testFactsFile_whenOtherSettings_givesWhatTheTablesGive() throws {
+        let shared = try XCTUnwrap(Self.shared)
+        let out = try normalized()
+        let earlier = try XCTUnwrap(CivilDate(year: 2015, month: 6, day: 30))
+        XCTAssertLessThan(earlier, shared.asOf)
+        for (asOf, relief, threads) in [(earlier, AggregateSettings.defaultReliefPurposes, 2),
+                                        (shared.asOf, Set<Purpose>([.education, .elderlyCare]), 1),
+                                        (earlier, Set<Purpose>([.children]), 3)] {
+            let settings = AggregateSettings(asOf: asOf, reliefPurposes: relief, threads: threads, minChunkBytes: 8 << 10)
+            let read = try fromTables(out, settings)
+            assertSame(try fromFacts(out, settings), read, "as of \(asOf), relief \(relief.map(\.rawValue).sorted()), \(threads) threads")
+            if asOf == earlier {
+                XCTAssertTrue(read.warnings.contains { $0.code == "funding_after_as_of" }, "the earlier date leaves rows out")
+            }
+        }
+    }
+
+    /// Damage to the file is a `corruptData` error naming it, never a crash and never other
+    /// tables silently: a cut, a foreign trailer, another registry, and random byte changes
+    /// (which may also give a readable file with other values: then it is read, not trusted
+    /// more than the tables are).
+    func testFactsFile_whenDamaged_isRefusedWithAClearError() throws {
+        let shared = try XCTUnwrap(Self.shared)
+        let out = try normalized()
+        let settings = AggregateSettings(asOf: shared.asOf, reliefPurposes: AggregateSettings.defaultReliefPurposes,
+                                         threads: 2, minChunkBytes: 8 << 10)
+        let good = try Data(contentsOf: URL(fileURLWithPath: out.path + "/" + FundingFactsFile.name))
+        XCTAssertGreaterThan(good.count, 1_000)
+        let damaged = out.path + "/damaged.facts"
+        func read(_ bytes: Data) throws -> AggregateOutput {
+            try bytes.write(to: URL(fileURLWithPath: damaged))
+            return try fromFacts(out, settings, facts: damaged)
+        }
+        func assertCorrupt(_ bytes: Data, _ what: String, file: StaticString = #filePath, line: UInt = #line) {
+            XCTAssertThrowsError(try read(bytes), what, file: file, line: line) { error in
+                let e = error as? SectorStatsError
+                XCTAssertEqual(e?.code, .corruptData, "\(what): \(error)", file: file, line: line)
+                XCTAssertEqual(e?.file, FundingFactsFile.name, "\(what): \(error)", file: file, line: line)
+            }
+        }
+        XCTAssertEqual(try read(good), try fromTables(out, settings))
+        assertCorrupt(good.prefix(good.count - 1), "cut by one byte")
+        assertCorrupt(good.prefix(40), "shorter than the trailer")
+        assertCorrupt(Data(), "empty")
+        var foreign = good
+        foreign[foreign.count - FundingFactsFile.trailerBytes] ^= 0xFF
+        assertCorrupt(foreign, "no magic number")
+        var version = good
+        version[version.count - FundingFactsFile.trailerBytes + 8] = 9
+        assertCorrupt(version, "another version")
+        var rows = good
+        rows[rows.count - FundingFactsFile.trailerBytes + 16] &+= 1
+        assertCorrupt(rows, "one row more than written")
+
+        // Another registry: the organizations of a normalize run over fewer registrations.
+        let fewer = try Workdir()
+        _ = try NormalizeStage.run(
+            registrations: Array(try inputs("registrations").prefix(1)), funding: [], regions: try RegionTable(folder: Self.reference),
+            asOf: shared.asOf, folder: fewer.path, threads: 1)
+        XCTAssertThrowsError(try AggregateStage.compute(
+            organizationsPath: fewer.path + "/" + NormalizedTables.organizationsFile,
+            factsPath: out.path + "/" + FundingFactsFile.name, regions: try RegionTable(folder: Self.reference),
+            settings: settings)) { error in
+            XCTAssertEqual((error as? SectorStatsError)?.code, .corruptData, "\(error)")
+            XCTAssertTrue("\(error)".contains("organizations"), "\(error)")
+        }
+
+        // Random changes to one to four bytes anywhere: read or refused, never a crash. (Only
+        // the file is read here: a changed date may be read as the year 32767, and tables
+        // spanning that many years are slow to assemble, not wrong.)
+        let index = try AggregateStage.readOrganizations(path: out.path + "/" + NormalizedTables.organizationsFile, settings: settings)
+        var rng = SplitMix64(seed: 5)
+        var refused = 0
+        for _ in 0..<120 {
+            var bytes = good
+            for _ in 0...(rng.next() % 4) {
+                bytes[Int(rng.next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: rng.next())
+            }
+            do {
+                try bytes.write(to: URL(fileURLWithPath: damaged))
+                _ = try FundingFactsReader.read(path: damaged, index: index, settings: settings)
+            } catch let e as SectorStatsError {
+                refused += 1
+                XCTAssertTrue(e.file == FundingFactsFile.name || e.code != .corruptData, "\(e)")
+            }
+        }
+        XCTAssertGreaterThan(refused, 0)
     }
 
     private func assertSame(_ a: AggregateOutput, _ b: AggregateOutput, _ context: String) {

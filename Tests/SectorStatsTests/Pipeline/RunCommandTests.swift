@@ -136,8 +136,9 @@ final class RunCommandTests: XCTestCase {
     }
 
     /// The full run aggregates the rows as normalize writes them; `--stage aggregate` reads
-    /// the tables back: the two must give the same bytes (AggregateFeedTests compares them
-    /// on generated sets too).
+    /// the organizations table and the funding facts file normalize wrote beside the funding
+    /// table: the two must give the same bytes (AggregateFeedTests compares them with reading
+    /// the tables on generated sets too).
     func testRunStage_whenAggregateOutputsDeleted_rebuildsThemIdentically() throws {
         let dir = try project()
         let first = try run(dir)
@@ -153,8 +154,31 @@ final class RunCommandTests: XCTestCase {
         let again = try run(dir, ["--stage", "aggregate"])
         XCTAssertEqual(again.status, 0, again.stderr)
         XCTAssertEqual(actions(again), ["aggregate": "ran"])
-        XCTAssertEqual(aggregateInputs(again), "normalize tables", again.stderr)
+        XCTAssertEqual(aggregateInputs(again), "normalize organizations table and funding facts file", again.stderr)
         for (f, data) in before {
+            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/" + f)), data, f)
+        }
+    }
+
+    /// A normalize stage run on its own feeds no aggregate stage, so it writes no facts file:
+    /// a later `--stage aggregate` reads the two tables, with the same bytes as a full run.
+    func testRunStage_whenNormalizeRanWithoutAggregate_aggregateReadsTheTables() throws {
+        let dir = try project()
+        XCTAssertEqual(try run(dir).status, 0)
+        let folder = dir.path + "/out/stages/03_aggregate"
+        var full: [String: Data] = [:]
+        for f in try FileManager.default.contentsOfDirectory(atPath: folder) where f.hasSuffix(".csv.gz") {
+            full[f] = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + f))
+        }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir.path + "/out/stages/02_normalize/funding.facts"))
+        let normalizeOnly = try run(dir, ["--stage", "normalize"])
+        XCTAssertEqual(normalizeOnly.status, 0, normalizeOnly.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.path + "/out/stages/02_normalize/funding.facts"))
+        let again = try run(dir, ["--stage", "aggregate"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertEqual(aggregateInputs(again), "normalize tables", again.stderr)
+        XCTAssertEqual(full.count, 5)
+        for (f, data) in full {
             XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/" + f)), data, f)
         }
     }
