@@ -15,22 +15,32 @@ enum ByteLanes {
         return (v &- ones) & ~v & highs
     }
 
-    /// Calls `body` with the bytes of `raw` as words of eight (native byte order): whole
-    /// words, then the last one to seven bytes padded with zero bytes. A test for a
-    /// non-zero byte value therefore sees every byte once and no other.
+    /// Calls `body` with the bytes of `raw` as words of eight (native byte order), every
+    /// byte in at least one word: the whole words, then the last eight bytes (overlapping
+    /// the words before); a field shorter than eight bytes as one word of overlapping loads,
+    /// with zero bytes in the lanes a field under four bytes leaves. For any-tests of
+    /// non-zero byte values only: a byte may be seen twice.
+    ///
+    /// (The tail was first copied into a zeroed word: a `memcpy` call per field, which made
+    /// this ~3% of a run.)
     @inline(__always)
     static func forEachWord(_ raw: UnsafeBufferPointer<UInt8>, _ body: (UInt64) -> Void) {
         guard let base = raw.baseAddress else { return }
         let n = raw.count
-        var i = 0
         let bytes = UnsafeRawPointer(base)
-        while i + 8 <= n {
-            body(bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-            i += 8
+        if n >= 8 {
+            var i = 0
+            while i + 8 <= n {
+                body(bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                i += 8
+            }
+            if i < n { body(bytes.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)) }
+        } else if n >= 4 {
+            let low = UInt64(bytes.loadUnaligned(as: UInt32.self))
+            let high = UInt64(bytes.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self))
+            body(low | high << 32)
+        } else if n > 0 {
+            body(UInt64(base[0]) | UInt64(base[n / 2]) << 8 | UInt64(base[n - 1]) << 16)
         }
-        guard i < n else { return }
-        var last: UInt64 = 0
-        withUnsafeMutableBytes(of: &last) { $0.copyMemory(from: UnsafeRawBufferPointer(start: bytes + i, count: n - i)) }
-        body(last)
     }
 }

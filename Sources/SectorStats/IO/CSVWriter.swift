@@ -1,39 +1,86 @@
 /// Writes CSV as DATA.md §4 and §5 require: UTF-8 without BOM, LF line ends, a field quoted
 /// if and only if it contains `,`, `"`, CR or LF (quotes doubled inside), into a gzip file
 /// published atomically (or into memory, for tests and small outputs).
+///
+/// The bytes build up in a buffer of its own (a pointer, a count, a capacity), not an
+/// `Array`: every field of every row of a run is appended here, and an array's append
+/// checked uniqueness and capacity through calls (the generic ones for slices), ~3% of a run.
 public final class CSVWriter {
     private let sink: GzipFileWriter?
     private let plain: AtomicFile?
-    private var buffer: [UInt8] = []
+    private var storage: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    /// Bytes in `storage` (since the last flush, for file writers).
+    public private(set) var count = 0
     private let flushAt = 1 << 18
     public private(set) var rows = 0
 
+    private init(sink: GzipFileWriter?, plain: AtomicFile?, capacity: Int) {
+        self.sink = sink
+        self.plain = plain
+        self.capacity = max(capacity, 64)
+        storage = .allocate(capacity: self.capacity)
+    }
+
+    deinit { storage.deallocate() }
+
+    @inline(__always)
+    private func reserve(_ n: Int) {
+        if count &+ n > capacity { grow(count + n) }
+    }
+
+    @inline(never)
+    private func grow(_ needed: Int) {
+        let newCapacity = max(needed, capacity * 2)
+        let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        grown.update(from: storage, count: count)
+        storage.deallocate()
+        storage = grown
+        capacity = newCapacity
+    }
+
+    @inline(__always)
+    private func put(_ byte: UInt8) {
+        reserve(1)
+        storage[count] = byte
+        count &+= 1
+    }
+
+    @inline(__always)
+    private func put(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+        reserve(bytes.count)
+        (storage + count).update(from: base, count: bytes.count)
+        count &+= bytes.count
+    }
+
     /// A writer to a `.gz` file that appears only on `commit()`.
-    public init(gzipPath: String, level: Int = 6) throws {
-        sink = try GzipFileWriter(path: gzipPath, level: level)
-        plain = nil
-        buffer.reserveCapacity(flushAt + 4096)
+    public convenience init(gzipPath: String, level: Int = 6) throws {
+        self.init(sink: try GzipFileWriter(path: gzipPath, level: level), plain: nil, capacity: (1 << 18) + 4096)
     }
 
     /// A writer to an uncompressed `.csv` file that appears only on `commit()`.
     /// `hashing`: compute the file's SHA-256 as it is written (``contentHash``).
-    public init(path: String, hashing: Bool = false) throws {
-        sink = nil
-        plain = try AtomicFile(path: path, hashing: hashing)
-        buffer.reserveCapacity(flushAt + 4096)
+    public convenience init(path: String, hashing: Bool = false) throws {
+        self.init(sink: nil, plain: try AtomicFile(path: path, hashing: hashing), capacity: (1 << 18) + 4096)
     }
 
     /// Hex SHA-256 and size of a committed plain file written with `hashing: true`.
     public var contentHash: (sha256: String, bytes: Int64)? { plain?.contentHash }
 
     /// A writer into memory: read the CSV text from `bytes`.
-    public init() {
-        sink = nil
-        plain = nil
+    public convenience init() {
+        self.init(sink: nil, plain: nil, capacity: 4096)
     }
 
-    /// The CSV bytes written so far (in-memory writers only).
-    public var bytes: [UInt8] { buffer }
+    /// The CSV bytes written so far (in-memory writers only), as a copy.
+    public var bytes: [UInt8] { withBytes { Array($0) } }
+
+    /// Calls `body` with the bytes written so far (in-memory writers: all of them), valid
+    /// only during the call.
+    public func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        try body(UnsafeBufferPointer(start: storage, count: count))
+    }
 
     public func writeRow(_ fields: [String]) throws {
         for f in fields { field(f) }
@@ -44,7 +91,7 @@ public final class CSVWriter {
 
     @inline(__always)
     private func separate() {
-        if fieldsInRow > 0 { buffer.append(UInt8(ascii: ",")) }
+        if fieldsInRow > 0 { put(UInt8(ascii: ",")) }
         fieldsInRow += 1
     }
 
@@ -52,13 +99,13 @@ public final class CSVWriter {
     public func field(_ text: String) {
         separate()
         var text = text
-        text.withUTF8 { CSVWriter.appendField($0, to: &buffer) }
+        text.withUTF8 { appendField($0) }
     }
 
     /// Appends a field given as UTF-8 bytes.
     public func field(bytes: UnsafeBufferPointer<UInt8>) {
         separate()
-        CSVWriter.appendField(bytes, to: &buffer)
+        appendField(bytes)
     }
 
     /// Appends a date as `yyyy-mm-dd` (``CivilDate/description``) without building a
@@ -68,7 +115,8 @@ public final class CSVWriter {
         guard let date else { return }
         let year = date.year
         guard (0...9999).contains(year) else {
-            buffer.append(contentsOf: date.description.utf8)
+            var text = date.description
+            text.withUTF8 { put($0) }
             return
         }
         let zero = UInt8(ascii: "0")
@@ -85,97 +133,101 @@ public final class CSVWriter {
             d[7] = dash
             d[8] = zero + UInt8(day / 10)
             d[9] = zero + UInt8(day % 10)
-            buffer.append(contentsOf: UnsafeBufferPointer(d))
+            put(UnsafeBufferPointer(d))
         }
     }
-
-    /// The number of bytes written since the last flush (in-memory writers: all of them).
-    public var count: Int { buffer.count }
 
     /// Appends a field the caller knows needs no quotes (no `,` `"` CR LF) as is.
     @inline(__always)
     public func field(unquotedBytes bytes: UnsafeBufferPointer<UInt8>) {
         separate()
-        buffer.append(contentsOf: bytes)
+        put(bytes)
     }
 
     /// Appends an integer field; nil writes an empty field.
     public func field(_ number: Int64?) {
         separate()
         guard let number else { return }
-        CSVWriter.appendInteger(number, to: &buffer)
+        appendInteger(number)
     }
 
     /// Appends a field that never needs quoting (numbers, codes, dates) as is.
     public func field(unquoted text: StaticString) {
         separate()
-        text.withUTF8Buffer { buffer.append(contentsOf: $0) }
+        text.withUTF8Buffer { put($0) }
     }
 
     /// Appends rows already encoded by another (in-memory) writer. A run of rows at least
     /// as long as the buffer goes to the file directly (after what is buffered), not
     /// through a copy.
-    public func append(encoded bytes: ArraySlice<UInt8>, rows count: Int) throws {
+    public func append(encoded bytes: UnsafeBufferPointer<UInt8>, rows count: Int) throws {
         rows += count
         guard bytes.count >= flushAt, sink != nil || plain != nil else {
-            buffer.append(contentsOf: bytes)
-            if buffer.count >= flushAt { try flush() }
+            put(bytes)
+            if self.count >= flushAt { try flush() }
             return
         }
         try flush()
-        try bytes.withUnsafeBytes { raw in
-            if let sink { try sink.write(raw) } else { try plain?.write(raw) }
-        }
+        let raw = UnsafeRawBufferPointer(bytes)
+        if let sink { try sink.write(raw) } else { try plain?.write(raw) }
+    }
+
+    public func append(encoded bytes: ArraySlice<UInt8>, rows count: Int) throws {
+        try bytes.withUnsafeBufferPointer { try append(encoded: $0, rows: count) }
     }
 
     /// An in-memory writer with room for `capacity` bytes before it grows.
     public convenience init(reservingCapacity capacity: Int) {
-        self.init()
-        buffer.reserveCapacity(capacity)
+        self.init(sink: nil, plain: nil, capacity: capacity)
     }
 
     /// Forgets everything written so far (in-memory writers, reused per chunk).
     public func reset() {
-        buffer.removeAll(keepingCapacity: true)
+        count = 0
         rows = 0
         fieldsInRow = 0
     }
 
     /// Ends the current row.
     public func endRow() throws {
-        buffer.append(0x0A)
+        put(0x0A)
         fieldsInRow = 0
         rows += 1
-        if buffer.count >= flushAt { try flush() }
+        if count >= flushAt { try flush() }
     }
 
-    static func appendInteger(_ value: Int64, to out: inout [UInt8]) {
-        if value < 0 { out.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes of scratch, no heap
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { raw in
-            let d = raw.bindMemory(to: UInt8.self)
-            repeat {
-                d[23 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-                count += 1
-            } while magnitude > 0
-            // (As an UnsafeBufferPointer: appending the raw slice took Array's generic,
-            // element-by-element path.)
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: d[(24 - count)...]))
+    private func appendInteger(_ value: Int64) {
+        reserve(20)  // "-" and 19 digits
+        if value < 0 {
+            storage[count] = UInt8(ascii: "-")
+            count &+= 1
         }
+        var magnitude = value.magnitude
+        var digits = 1
+        var scan = magnitude
+        while scan >= 10 {
+            scan /= 10
+            digits += 1
+        }
+        var at = count + digits - 1
+        repeat {
+            storage[at] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude % 10)
+            magnitude /= 10
+            at -= 1
+        } while magnitude > 0
+        count &+= digits
     }
 
     private func flush() throws {
+        let raw = UnsafeRawBufferPointer(start: storage, count: count)
         if let sink {
-            try buffer.withUnsafeBytes { try sink.write($0) }
+            try sink.write(raw)
         } else if let plain {
-            try buffer.withUnsafeBytes { try plain.write($0) }
+            try plain.write(raw)
         } else {
             return  // in memory: keep everything
         }
-        buffer.removeAll(keepingCapacity: true)
+        count = 0
     }
 
     /// Flushes, finishes the gzip stream and publishes the file.
@@ -186,21 +238,21 @@ public final class CSVWriter {
     }
 
     /// Appends one field, quoted when needed.
-    static func appendField(_ field: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+    private func appendField(_ field: UnsafeBufferPointer<UInt8>) {
         var quote: UInt64 = 0
         ByteLanes.forEachWord(field) { w in
             quote |= ByteLanes.matching(w, 0x2C) | ByteLanes.matching(w, 0x22)
                 | ByteLanes.matching(w, 0x0A) | ByteLanes.matching(w, 0x0D)
         }
         guard quote != 0 else {
-            out.append(contentsOf: field)
+            put(field)
             return
         }
-        out.append(UInt8(ascii: "\""))
+        put(UInt8(ascii: "\""))
         for b in field {
-            if b == UInt8(ascii: "\"") { out.append(b) }
-            out.append(b)
+            if b == UInt8(ascii: "\"") { put(b) }
+            put(b)
         }
-        out.append(UInt8(ascii: "\""))
+        put(UInt8(ascii: "\""))
     }
 }

@@ -200,7 +200,7 @@ public enum NormalizeStage {
 
         // Registrations: all kept (as encoded rows) until the end, since a later row may
         // supersede an earlier one.
-        var orgChunks: [[UInt8]] = []
+        var orgChunks: [CSVWriter] = []
         var orgChunkStarts: [[Int]] = []
         var orgRows: [RowRef] = []
         var orgFile: [Int] = []
@@ -230,7 +230,7 @@ public enum NormalizeStage {
                     acc.take(chunk.outcome, into: quarantine)
                     Progress.shared.addRows(chunk.outcome.rowsRead)
                     let chunkNumber = Int32(orgChunks.count)
-                    orgChunks.append(chunk.writer.bytes)
+                    orgChunks.append(chunk.writer)
                     orgChunkStarts.append(chunk.rowStarts)
                     guard orgRows.count + chunk.keys.count < Int(Int32.max) else {
                         throw SectorStatsError(.inputRefused, file: reader.name,
@@ -354,10 +354,9 @@ public enum NormalizeStage {
                         seen.reserve(seen.count + Int(rows * 1.05))
                     }
                     // Kept rows are written in runs (usually the whole chunk in one write).
-                    let bytes = chunk.writer.bytes
                     var run = 0..<0
                     var duplicates: [Int] = []
-                    try bytes.withUnsafeBufferPointer { all in
+                    try chunk.writer.withBytes { all in
                         func key(_ i: Int) -> UnsafeBufferPointer<UInt8> {
                             UnsafeBufferPointer(rebasing: all[chunk.rowStarts[i]..<chunk.keys[i]])
                         }
@@ -370,7 +369,7 @@ public enum NormalizeStage {
                             guard seen.insert(key(i)) else {
                                 acc.duplicates += 1
                                 duplicates.append(i)
-                                try fundingWriter.append(encoded: bytes[chunk.rowStarts[run.lowerBound]..<chunk.rowStarts[run.upperBound]],
+                                try fundingWriter.append(encoded: UnsafeBufferPointer(rebasing: all[chunk.rowStarts[run.lowerBound]..<chunk.rowStarts[run.upperBound]]),
                                                          rows: run.count)
                                 run = (i + 1)..<(i + 1)
                                 continue
@@ -380,9 +379,9 @@ public enum NormalizeStage {
                             acc.accepted += 1
                             result.fundingWritten += 1
                         }
+                        try fundingWriter.append(encoded: UnsafeBufferPointer(rebasing: all[chunk.rowStarts[run.lowerBound]..<chunk.rowStarts[run.upperBound]]),
+                                                 rows: run.count)
                     }
-                    try fundingWriter.append(encoded: bytes[chunk.rowStarts[run.lowerBound]..<chunk.rowStarts[run.upperBound]],
-                                             rows: run.count)
                     // The kept rows, for the aggregate stage (moved out of `fed` meanwhile, so
                     // that the partial's tables stay uniquely referenced and are not copied).
                     if var feed = takeFeed() {
@@ -467,10 +466,12 @@ public enum NormalizeStage {
 /// waited for — `file` is handed in by `init`, which happens-before the dispatch — and
 /// `writer()` reads `outcome` only after that wait, which happens-after `run()` returned.
 /// `checkNotFailed()` reads `outcome` before the wait only once `failed` is set, which
-/// `run()` stores (releasing) after `outcome`, and it loads acquiring.
+/// `run()` stores (releasing) after `outcome`, and it loads acquiring. The chunks' in-memory
+/// writers in `rows` are referenced by nothing else once handed in (the caller empties its
+/// array right after), so only `run()` reads them.
 private final class OrganizationsWrite: @unchecked Sendable {
     private struct Rows {
-        var chunks: [[UInt8]]
+        var chunks: [CSVWriter]
         var chunkStarts: [[Int]]
         var refs: [RowRef]
         var superseded: [Bool]
@@ -481,7 +482,7 @@ private final class OrganizationsWrite: @unchecked Sendable {
     private var outcome: Result<CSVWriter, Error>?
     private let failed = Atomic<Bool>(false)
 
-    init(writer: CSVWriter, chunks: [[UInt8]], chunkStarts: [[Int]], rows: [RowRef], superseded: [Bool]) {
+    init(writer: CSVWriter, chunks: [CSVWriter], chunkStarts: [[Int]], rows: [RowRef], superseded: [Bool]) {
         file = writer
         self.rows = Rows(chunks: chunks, chunkStarts: chunkStarts, refs: rows, superseded: superseded)
     }
@@ -493,7 +494,9 @@ private final class OrganizationsWrite: @unchecked Sendable {
         outcome = Result {
             for (i, ref) in rows.refs.enumerated() where !rows.superseded[i] {
                 let (c, r) = (Int(ref.chunk), Int(ref.row))
-                try writer.append(encoded: rows.chunks[c][rows.chunkStarts[c][r]..<rows.chunkStarts[c][r + 1]], rows: 1)
+                try rows.chunks[c].withBytes { chunk in
+                    try writer.append(encoded: UnsafeBufferPointer(rebasing: chunk[rows.chunkStarts[c][r]..<rows.chunkStarts[c][r + 1]]), rows: 1)
+                }
             }
             return writer
         }

@@ -33,6 +33,41 @@ final class CSVWriterTests: XCTestCase {
             """)
     }
 
+    /// Integers against `String(_:)` (both ends of Int64, every digit count), dates, nil
+    /// fields, and a writer growing from its first capacity (its own buffer, not an Array).
+    func testIntegersDatesAndGrowth_giveTheTextOfTheirStringForms() throws {
+        var numbers: [Int64] = [0, -1, 9, 10, -10, Int64.max, Int64.min, Int64.min + 1]
+        var p: Int64 = 1
+        for _ in 0..<18 {
+            p *= 10
+            numbers += [p - 1, p, -p, -(p - 1)]
+        }
+        let w = CSVWriter(reservingCapacity: 8)
+        var expected = ""
+        for (i, n) in numbers.enumerated() {
+            w.field(n)
+            w.field(nil as Int64?)
+            w.field(date: CivilDate(year: 2000 + i % 30, month: i % 12 + 1, day: i % 28 + 1))
+            w.field(date: nil)
+            w.field("t\(i)")
+            try w.endRow()
+            expected += "\(n),,\(String(format: "%04d-%02d-%02d", 2000 + i % 30, i % 12 + 1, i % 28 + 1)),,t\(i)\n"
+        }
+        XCTAssertEqual(String(decoding: w.bytes, as: UTF8.self), expected)
+        XCTAssertEqual(w.rows, numbers.count)
+        // Rows encoded elsewhere, appended whole and in slices.
+        let copy = CSVWriter()
+        try w.withBytes { all in
+            try copy.append(encoded: UnsafeBufferPointer(rebasing: all[..<10]), rows: 0)
+            try copy.append(encoded: UnsafeBufferPointer(rebasing: all[10...]), rows: numbers.count)
+        }
+        XCTAssertEqual(copy.bytes, w.bytes)
+        XCTAssertEqual(copy.rows, numbers.count)
+        w.reset()
+        XCTAssertEqual(w.count, 0)
+        XCTAssertTrue(w.bytes.isEmpty)
+    }
+
     func testRoundTrip_whenWrittenAsGzip_readsBackTheSameFields() throws {
         let dir = try Workdir()
         let path = dir.path + "/t.csv.gz"

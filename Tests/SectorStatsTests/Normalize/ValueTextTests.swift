@@ -83,7 +83,7 @@ final class ValueTextTests: XCTestCase {
     }
     /// ``ValueText/classify(_:)`` reads eight bytes at a time; the reference is the byte-by-byte
     /// definition. Every byte value at every position of fields of 0–19 bytes (across the
-    /// word boundary and the zero-padded tail), on fillers below and above the tested bytes.
+    /// word boundary and the overlapping tail), on fillers below and above the tested bytes.
     func testClassify_agreesWithTheBytewiseDefinition_atEveryPositionAndByte() {
         func reference(_ bytes: [UInt8]) -> UInt8 {
             var c: UInt8 = 0
