@@ -40,12 +40,7 @@ struct FundingPartial: Sendable {
     }
 
     mutating func add(_ f: FundingFacts) throws(SectorStatsError) {
-        rows += 1
-        guard f.receivedOn <= asOf else {
-            afterAsOf += 1
-            return
-        }
-        if f.recipient == nil { unmatched += 1 }
+        guard admit(f) else { return }
         try summary.add(f)
         try funders.add(f)
         try relief?.add(f)
@@ -55,15 +50,22 @@ struct FundingPartial: Sendable {
     /// partial's top funders adopt (``TopFundersAccumulator/add(_:funder:industry:)``).
     @inline(__always)
     mutating func add(_ f: FundingFacts, funder: Int32, industry: Int32) throws(SectorStatsError) {
-        rows += 1
-        guard f.receivedOn <= asOf else {
-            afterAsOf += 1
-            return
-        }
-        if f.recipient == nil { unmatched += 1 }
+        guard admit(f) else { return }
         try summary.add(f)
         try funders.add(f, funder: funder, industry: industry)
         try relief?.add(f)
+    }
+
+    /// Counts the row; whether it goes into the tables (not after the as-of date).
+    @inline(__always)
+    private mutating func admit(_ f: FundingFacts) -> Bool {
+        rows += 1
+        guard f.receivedOn <= asOf else {
+            afterAsOf += 1
+            return false
+        }
+        if f.recipient == nil { unmatched += 1 }
+        return true
     }
 
     mutating func merge(_ other: FundingPartial) throws(SectorStatsError) {

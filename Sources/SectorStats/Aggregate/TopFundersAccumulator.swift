@@ -41,15 +41,21 @@ struct TopFundersAccumulator: Sendable {
         try FixedPoint.add(&grandTotalFen, f.amountFen, "the total of all funding")
         guard !f.funder.isEmpty else { return }
         let id = Int(names.intern(f.funder))
+        try count(f, funder: id)
+        if !f.funderIndustry.isEmpty {
+            countIndustry(funder: id, industries.intern(f.funderIndustry), 1)
+        }
+    }
+
+    /// The row's record and sums for funder `id`.
+    @inline(__always)
+    private mutating func count(_ f: FundingFacts, funder id: Int) throws(SectorStatsError) {
         if id >= stats.count { stats.append(contentsOf: repeatElement(Stats(), count: id + 1 - stats.count)) }
         stats[id].records += 1
         try FixedPoint.add(&stats[id].totalFen, f.amountFen, "the total of a funder")
         if let (cash, inKind) = f.split {
             try FixedPoint.add(&stats[id].cashFen, cash, "the cash total of a funder")
             try FixedPoint.add(&stats[id].inKindFen, inKind, "the in-kind total of a funder")
-        }
-        if !f.funderIndustry.isEmpty {
-            countIndustry(funder: id, industries.intern(f.funderIndustry), 1)
         }
     }
 
@@ -62,15 +68,8 @@ struct TopFundersAccumulator: Sendable {
     mutating func add(_ f: FundingFacts, funder: Int32, industry: Int32) throws(SectorStatsError) {
         try FixedPoint.add(&grandTotalFen, f.amountFen, "the total of all funding")
         guard funder >= 0 else { return }
-        let id = Int(funder)
-        if id >= stats.count { stats.append(contentsOf: repeatElement(Stats(), count: id + 1 - stats.count)) }
-        stats[id].records += 1
-        try FixedPoint.add(&stats[id].totalFen, f.amountFen, "the total of a funder")
-        if let (cash, inKind) = f.split {
-            try FixedPoint.add(&stats[id].cashFen, cash, "the cash total of a funder")
-            try FixedPoint.add(&stats[id].inKindFen, inKind, "the in-kind total of a funder")
-        }
-        if industry >= 0 { countIndustry(funder: id, industry, 1) }
+        try count(f, funder: Int(funder))
+        if industry >= 0 { countIndustry(funder: Int(funder), industry, 1) }
     }
 
     /// Takes the interners that the ids given to ``add(_:funder:industry:)`` refer to.
