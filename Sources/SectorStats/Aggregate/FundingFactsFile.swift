@@ -299,9 +299,10 @@ enum FundingFactsReader {
             guard let recipient = varint(all, &at, end), recipient <= organizations,
                   let funder = varint(all, &at, end), funder <= funders,
                   let industry = varint(all, &at, end), industry <= industries else { throw bad("an id out of range") }
+            // (cash and in_kind are stored + 1: up to Int64.max + 1.)
             guard let amount = varint(all, &at, end), amount <= UInt64(Int64.max),
-                  let cash = varint(all, &at, end), cash <= UInt64(Int64.max),
-                  let inKind = varint(all, &at, end), inKind <= UInt64(Int64.max),
+                  let cash = varint(all, &at, end), cash <= UInt64(Int64.max) + 1,
+                  let inKind = varint(all, &at, end), inKind <= UInt64(Int64.max) + 1,
                   let beneficiaries = varint(all, &at, end), beneficiaries <= UInt64(Int64.max) else {
                 throw bad("a number out of range")
             }

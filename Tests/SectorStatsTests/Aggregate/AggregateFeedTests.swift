@@ -105,6 +105,39 @@ final class AggregateFeedTests: XCTestCase {
         }
     }
 
+    /// The extremes the writer accepts read back: Int64.max in every amount (cash and
+    /// in_kind are stored + 1), no recipient, funder or industry, the earliest and latest
+    /// dates a `CivilDate` holds.
+    func testFactsFile_whenExtremeValues_readsThemBack() throws {
+        let out = try Workdir()
+        let path = out.path + "/" + FundingFactsFile.name
+        let writer = try FundingFactsWriter(path: path, organizations: 0)
+        let funder = Array("某某基金会".utf8)
+        let dates = [CivilDate(year: -32768, month: 1, day: 1), CivilDate(year: 32767, month: 12, day: 31)].compactMap { $0 }
+        XCTAssertEqual(dates.count, 2)
+        try funder.withUnsafeBufferPointer { name in
+            // The second row adds 0, so that the sums stay within Int64.
+            for (date, fen) in zip(dates, [Int64.max, 0]) {
+                _ = try writer.append(FundingFacts(
+                    receivedOn: date, purpose: .other, sourceType: .lotteryFund, amountFen: fen, cashFen: fen, inKindFen: 0,
+                    beneficiaries: .max, recipient: nil, funder: name, funderIndustry: UnsafeBufferPointer(start: nil, count: 0)))
+            }
+        }
+        _ = try writer.commit()
+        let asOf = try XCTUnwrap(CivilDate(year: 32767, month: 12, day: 31))
+        let partial = try FundingFactsReader.read(
+            path: path, index: OrganizationIndex([], asOf: asOf),
+            settings: AggregateSettings(asOf: asOf, reliefPurposes: [], threads: 1))
+        XCTAssertEqual(partial.rows, 2)
+        XCTAssertEqual(partial.unmatched, 2)
+        XCTAssertEqual(partial.funders.names.count, 1)
+        let stats = try XCTUnwrap(partial.funders.stats.first)
+        XCTAssertEqual(stats.records, 2)
+        XCTAssertEqual(stats.totalFen, .max)
+        XCTAssertEqual(stats.cashFen, .max)
+        XCTAssertEqual(stats.inKindFen, 0)
+    }
+
     /// Damage to the file is a `corruptData` error naming it, never a crash and never other
     /// tables silently: a cut, a foreign trailer, another registry, and random byte changes
     /// (which may also give a readable file with other values: then it is read, not trusted
