@@ -68,7 +68,7 @@ final class FundingFactsWriter {
     let organizations: Int
 
     init(path: String, organizations: Int) throws {
-        file = try AtomicFile(path: path, hashing: true)
+        file = try AtomicFile(path: path, hashing: true, direct: true)
         self.organizations = organizations
         buffer.reserveCapacity(Self.flushAt + 256)
     }

@@ -61,8 +61,9 @@ public final class CSVWriter {
 
     /// A writer to an uncompressed `.csv` file that appears only on `commit()`.
     /// `hashing`: compute the file's SHA-256 as it is written (``contentHash``).
-    public convenience init(path: String, hashing: Bool = false) throws {
-        self.init(sink: nil, plain: try AtomicFile(path: path, hashing: hashing), capacity: (1 << 18) + 4096)
+    /// `direct`: write around the page cache (``AtomicFile``; for large stage tables).
+    public convenience init(path: String, hashing: Bool = false, direct: Bool = false) throws {
+        self.init(sink: nil, plain: try AtomicFile(path: path, hashing: hashing, direct: direct), capacity: (1 << 18) + 4096)
     }
 
     /// Hex SHA-256 and size of a committed plain file written with `hashing: true`.

@@ -270,7 +270,7 @@ public enum NormalizeStage {
         // normalized (it took ~0.8 s of 343 MB on one thread, with the workers idle).
         // The file is created here, so that an error opening it comes before the funding
         // phase as it did; a write error stops the funding phase at its next chunk.
-        let orgTable = try CSVWriter(path: folder + "/" + NormalizedTables.organizationsFile, hashing: written != nil)
+        let orgTable = try CSVWriter(path: folder + "/" + NormalizedTables.organizationsFile, hashing: written != nil, direct: true)
         try orgTable.writeRow(NormalizedTables.organizationColumns)
         let orgWrite = OrganizationsWrite(
             writer: orgTable, chunks: orgChunks, chunkStarts: orgChunkStarts, rows: orgRows, superseded: superseded)
@@ -318,7 +318,7 @@ public enum NormalizeStage {
         // Funding: chunks are normalized and encoded in parallel; duplicates are settled in
         // file order as the chunks are consumed (the first record_id wins, compared on the
         // encoded bytes of the field, which encoding maps one to one).
-        let fundingWriter = try CSVWriter(path: folder + "/" + NormalizedTables.fundingFile, hashing: written != nil)
+        let fundingWriter = try CSVWriter(path: folder + "/" + NormalizedTables.fundingFile, hashing: written != nil, direct: true)
         try fundingWriter.writeRow(NormalizedTables.fundingColumns)
         var seen = ByteKeySet()
         for input in funding {

@@ -11,10 +11,20 @@ import XCTest
 final class AggregateFeedTests: XCTestCase {
     private static let reference = URL(fileURLWithPath: Fixtures.repoRoot + "/datasets/reference")
 
+    /// The shared set's folder once built. The set lives in a static, which is never
+    /// deinitialized, so its folder is removed when the class's tests are done.
+    nonisolated(unsafe) private static var sharedFolder: String?
+
+    override class func tearDown() {
+        if let sharedFolder { try? FileManager.default.removeItem(atPath: sharedFolder) }
+        super.tearDown()
+    }
+
     /// Generated exports, shared by the tests below (built once, then only read).
     nonisolated(unsafe) private static let shared: (dir: Workdir, totals: ExpectedTotals, asOf: CivilDate)? = {
         do {
             let dir = try Workdir()
+            sharedFolder = dir.path
             let generator = try ExportGenerator(options: GeneratorOptions(
                 organizations: 1_500, fundingRows: 9_000, seed: 11, badRate: 0.05, dupRate: 0.03,
                 registrationShapes: FileShape.mixed, fundingShapes: FileShape.mixed,

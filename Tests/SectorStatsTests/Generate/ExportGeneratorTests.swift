@@ -17,11 +17,21 @@ final class ExportGeneratorTests: XCTestCase {
         try Data(contentsOf: URL(fileURLWithPath: path))
     }
 
+    /// The shared set's folder once built. The set lives in a static, which is never
+    /// deinitialized, so its folder is removed when the class's tests are done.
+    nonisolated(unsafe) private static var sharedFolder: String?
+
+    override class func tearDown() {
+        if let sharedFolder { try? FileManager.default.removeItem(atPath: sharedFolder) }
+        super.tearDown()
+    }
+
     /// One generated export and its independent recount, shared by the tests below (built
     /// once, lazily, then only read; XCTest runs the tests of a class one at a time).
     nonisolated(unsafe) private static let shared: (dir: Workdir, totals: ExpectedTotals, oracle: ReferenceClassifier)? = {
         do {
             let dir = try Workdir()
+            sharedFolder = dir.path
             let generator = try ExportGenerator(options: GeneratorOptions(
                 organizations: 2_000, fundingRows: 12_000, seed: 7, badRate: 0.05, dupRate: 0.02,
                 registrationShapes: FileShape.mixed, fundingShapes: FileShape.mixed,
