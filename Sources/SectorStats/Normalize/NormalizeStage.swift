@@ -187,7 +187,8 @@ public enum NormalizeStage {
                     folder: String, gzipLevel: Int = 6, threads: Int = 1,
                     chunkBytes: Int = NormalizeStage.defaultChunkBytes,
                     written: ((_ file: String, _ sha256: String, _ bytes: Int64) -> Void)? = nil,
-                    feeding: AggregateSettings?) throws -> (result: NormalizeResult, feed: AggregateFeed?) {
+                    feeding: AggregateSettings?,
+                    feedLost: ((_ why: String) -> Void)? = nil) throws -> (result: NormalizeResult, feed: AggregateFeed?) {
         var result = NormalizeResult(registrations: RowAccounting(file: "registrations", path: "", encoding: ""),
                                      funding: RowAccounting(file: "funding", path: "", encoding: ""))
         let quarantine = QuarantineSink(path: folder + "/" + quarantineFile, level: gzipLevel,
@@ -308,7 +309,11 @@ public enum NormalizeStage {
             if !fedStarted, let feeding, let index = indexBuild.take() {
                 // (Failing to create the facts file only means no feed: the aggregate stage
                 // reads the tables.)
-                fed = try? FundingFeed(index: index, settings: feeding, factsPath: folder + "/" + FundingFactsFile.name)
+                do {
+                    fed = try FundingFeed(index: index, settings: feeding, factsPath: folder + "/" + FundingFactsFile.name)
+                } catch {
+                    feedLost?("cannot create the funding facts file: \(error)")
+                }
             }
             fedStarted = true
             defer { fed = nil }
@@ -394,6 +399,7 @@ public enum NormalizeStage {
                             fed = feed
                         } catch {
                             // (`fed` stays nil: see above.)
+                            feedLost?("adding a funding row failed: \(error)")
                         }
                     }
                 })
