@@ -1,5 +1,6 @@
 import Crypto
 import Dispatch
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -13,11 +14,12 @@ import Darwin
 /// outright leaves only a `.*.tmp-*` file, never a partial file under the final name.
 ///
 /// `direct: true` (Linux, for a stage's large tables) writes around the page cache
-/// (`O_DIRECT`, from an aligned staging buffer): on this project's VMs, filling fresh
-/// page-cache pages costs ~1.1 s of system time per GB written (overwriting cached pages
-/// 0.2 s, direct writes 0.15 s; `dd` measurements in BENCHMARKS.md). The bytes on disk
-/// are the same; a file system that refuses direct I/O (at open or at the first write)
-/// gets ordinary writes.
+/// (`O_DIRECT`, from aligned staging buffers written on a background queue, so that the
+/// writing thread never waits for the disk unless it is ``DirectWriter/count`` buffers
+/// ahead): on this project's VMs, filling fresh page-cache pages costs ~1.1 s of system
+/// time per GB written (overwriting cached pages 0.2 s, direct writes 0.15 s; `dd`
+/// measurements in BENCHMARKS.md). The bytes on disk are the same; a file system that
+/// refuses direct I/O (at open or at a write) gets ordinary writes.
 public final class AtomicFile {
     public let path: String
     let temporaryPath: String
@@ -38,13 +40,14 @@ public final class AtomicFile {
     /// Hex SHA-256 and size of the committed file, when it was created with `hashing: true`.
     public private(set) var contentHash: (sha256: String, bytes: Int64)?
 
-    /// Direct I/O: the staging buffer (aligned, ``directBlock`` bytes) and how much of it is
+    /// Direct I/O: the background writer, the buffer being filled and how much of it is
     /// filled; nil when writes go through the page cache.
-    private var stage: UnsafeMutableRawPointer?
+    private var direct: DirectWriter?
+    private var current = 0
     private var staged = 0
     /// Bytes per direct write: a multiple of any logical block size, and large enough that
     /// the write's fixed cost is small.
-    static let directBlock = 4 << 20
+    static let directBlock = 2 << 20
     /// `O_DIRECT`, which Glibc does not export to Swift (it is a `_GNU_SOURCE` name): the
     /// value from the kernel's headers for the architectures we know; elsewhere no direct I/O.
     static let directFlag: Int32? = {
@@ -58,7 +61,7 @@ public final class AtomicFile {
     }()
 
     /// Whether writes currently go around the page cache (for tests).
-    var isDirect: Bool { stage != nil }
+    var isDirect: Bool { direct != nil }
 
     public init(path: String, hashing: Bool = false, direct: Bool = false) throws {
         self.path = path
@@ -79,7 +82,11 @@ public final class AtomicFile {
                 fd = open(tmp, flags, 0o644)
             }
             if fd >= 0 {
-                if isDirect { stage = .allocate(byteCount: Self.directBlock, alignment: 4096) }
+                if isDirect {
+                    let writer = DirectWriter(fd: fd, blockSize: Self.directBlock)
+                    self.direct = writer
+                    current = writer.take().buffer
+                }
                 break
             }
             if errno != EEXIST { break }
@@ -93,75 +100,48 @@ public final class AtomicFile {
 
     deinit {
         if !committed {
-            flusher.sync {}  // no flush may still use the descriptor
+            _ = direct?.drain()  // no write may still use the descriptor
+            direct = nil
+            flusher.sync {}
             if fd >= 0 { close(fd) }
             unlink(temporaryPath)
         }
-        stage?.deallocate()
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         written += Int64(bytes.count)
         hasher?.update(bufferPointer: bytes)
-        if let stage {
-            // Fill the staging buffer; each full buffer is one direct write.
-            var off = 0
-            while off < bytes.count {
-                let n = min(Self.directBlock - staged, bytes.count - off)
-                (stage + staged).copyMemory(from: bytes.baseAddress! + off, byteCount: n)
-                staged += n
-                off += n
-                if staged == Self.directBlock {
-                    try writeStage()
-                    if self.stage == nil {
-                        // Direct I/O was given up: the rest goes the ordinary way.
-                        try writeAll(UnsafeRawBufferPointer(rebasing: bytes[off...]))
-                        return
-                    }
-                }
-            }
-            return
-        }
-        try writeAll(bytes)
-    }
-
-    /// Writes the full staging buffer directly. A file system that accepts `O_DIRECT` at
-    /// open but refuses the write (`EINVAL`) gets it, and all later bytes, written the
-    /// ordinary way (``dropDirect()``).
-    private func writeStage() throws {
-        guard let stage else { return }
+        guard let direct else { return try writeAll(bytes) }
+        // Fill the staging buffer; each full one is written in the background.
         var off = 0
-        while off < staged {
-            let n = Glibc.write(fd, stage + off, staged - off)
-            if n < 0 {
-                if errno == EINTR { continue }
-                if errno == EINVAL {
-                    let rest = UnsafeRawBufferPointer(start: stage + off, count: staged - off)
-                    try dropDirect(keeping: rest)
-                    return
-                }
-                throw SectorStatsError(.fileNotWritable, file: path, "write failed: \(String(cString: strerror(errno)))")
-            }
+        while off < bytes.count {
+            let n = min(Self.directBlock - staged, bytes.count - off)
+            (direct.pointer(current) + staged).copyMemory(from: bytes.baseAddress! + off, byteCount: n)
+            staged += n
             off += n
-            if off < staged, off % 4096 != 0 {
-                // A short direct write leaves the offset unaligned: on the ordinary way.
-                let rest = UnsafeRawBufferPointer(start: stage + off, count: staged - off)
-                try dropDirect(keeping: rest)
-                return
+            if staged == Self.directBlock {
+                direct.submit(current, count: staged)
+                staged = 0
+                let next = direct.take()
+                current = next.buffer
+                if let failure = next.failure { throw writeFailed(failure) }
             }
         }
-        staged = 0
     }
 
-    /// Leaves direct I/O for good: clears `O_DIRECT` on the descriptor, writes `pending`
-    /// (bytes staged but not yet on disk) the ordinary way, and frees the staging buffer.
-    func dropDirect(keeping pending: UnsafeRawBufferPointer? = nil) throws {
-        guard let stage else { return }
-        let flags = fcntl(fd, F_GETFL)
-        if flags >= 0, let d = Self.directFlag { _ = fcntl(fd, F_SETFL, flags & ~d) }
-        self.stage = nil
-        defer { stage.deallocate() }
-        try writeAll(pending ?? UnsafeRawBufferPointer(start: stage, count: staged))
+    private func writeFailed(_ code: Int32) -> SectorStatsError {
+        SectorStatsError(.fileNotWritable, file: path, "write failed: \(String(cString: strerror(code)))")
+    }
+
+    /// Leaves direct I/O for good: waits for the background writes, clears `O_DIRECT` on
+    /// the descriptor and writes what is staged the ordinary way. (`commit()` does this for
+    /// the last, partial block; tests call it halfway.)
+    func dropDirect() throws {
+        guard let direct else { return }
+        if let failure = direct.drain() { throw writeFailed(failure) }
+        _ = DirectWriter.clearDirect(fd)
+        self.direct = nil
+        try writeAll(UnsafeRawBufferPointer(start: direct.pointer(current), count: staged))
         staged = 0
     }
 
@@ -188,7 +168,7 @@ public final class AtomicFile {
     /// Makes the file durable and visible under its final name.
     public func commit() throws {
         guard !committed else { return }
-        // The last, partial block: the ordinary way (its length is not a block multiple).
+        // The last, partial block: the ordinary way (its length need not be a block multiple).
         try dropDirect()
         flusher.sync {}
         guard fsync(fd) == 0 else {
@@ -248,5 +228,92 @@ public final class GzipFileWriter {
         try deflater.deflate(UnsafeRawBufferPointer(start: nil, count: 0), finish: true, scratch: scratch) { try file.write($0) }
         finished = true
         try file.commit()
+    }
+}
+
+/// The background half of ``AtomicFile``'s direct I/O: a few aligned staging buffers, each
+/// written out on a serial queue once full and then handed back, so that the thread
+/// producing the file only copies into them.
+///
+/// `@unchecked Sendable` is safe because: `fd`, `blockSize` and the buffer addresses never
+/// change after `init`; a buffer's bytes are written by the producing thread only between
+/// ``take()`` and ``submit(_:count:)``, and read by `queue` only between `submit` and the
+/// buffer's return to the pool, and that hand-over goes through the `Mutex` and the
+/// semaphore (which order the memory accesses); the pool and the failure are only touched
+/// under the `Mutex`; the buffers are freed in `deinit`, after ``drain()`` (no write left).
+final class DirectWriter: @unchecked Sendable {
+    /// Buffers per file: enough to ride out the disk's pauses; each costs `blockSize` bytes.
+    static let count = 4
+    private let fd: Int32
+    private let blockSize: Int
+    private let buffers: [UnsafeMutableRawPointer]
+    private let queue = DispatchQueue(label: "sectorstats.atomicfile.direct")
+    /// Free buffers, counted. (Made with 0 and signalled up: libdispatch traps when a
+    /// semaphore dies below the value it was made with, and one buffer is always taken.)
+    private let available = DispatchSemaphore(value: 0)
+    /// Free buffers, and the errno of the first failed write.
+    private let state = Mutex<(free: [Int], failure: Int32?)>((Array(0..<DirectWriter.count), nil))
+
+    init(fd: Int32, blockSize: Int) {
+        self.fd = fd
+        self.blockSize = blockSize
+        buffers = (0..<Self.count).map { _ in .allocate(byteCount: blockSize, alignment: 4096) }
+        for _ in 0..<Self.count { available.signal() }
+    }
+
+    deinit {
+        queue.sync {}
+        for b in buffers { b.deallocate() }
+    }
+
+    func pointer(_ buffer: Int) -> UnsafeMutableRawPointer { buffers[buffer] }
+
+    /// A free buffer (waiting while all are being written), and the first failure so far.
+    func take() -> (buffer: Int, failure: Int32?) {
+        available.wait()
+        return state.withLock { s in (s.free.removeLast(), s.failure) }
+    }
+
+    /// Writes the first `count` bytes of `buffer` in the background, then frees it.
+    func submit(_ buffer: Int, count: Int) {
+        queue.async { [self] in
+            let failed = state.withLock { $0.failure != nil }
+            let failure = failed ? nil : writeOut(buffers[buffer], count)
+            state.withLock { s in
+                s.free.append(buffer)
+                if s.failure == nil { s.failure = failure }
+            }
+            available.signal()
+        }
+    }
+
+    /// Waits for every submitted write; the errno of the first that failed.
+    func drain() -> Int32? {
+        queue.sync {}
+        return state.withLock { $0.failure }
+    }
+
+    private func writeOut(_ p: UnsafeMutableRawPointer, _ count: Int) -> Int32? {
+        var off = 0
+        while off < count {
+            let n = Glibc.write(fd, p + off, count - off)
+            if n < 0 {
+                if errno == EINTR { continue }
+                // A file system that takes O_DIRECT at open but not this write (or an offset
+                // left unaligned by a short write): ordinary writes from here on.
+                if errno == EINVAL, Self.clearDirect(fd) { continue }
+                return errno
+            }
+            off += n
+        }
+        return nil
+    }
+
+    /// Clears `O_DIRECT` on `fd`; false when it was not set (or cannot be read).
+    static func clearDirect(_ fd: Int32) -> Bool {
+        guard let d = AtomicFile.directFlag else { return false }
+        let flags = fcntl(fd, F_GETFL)
+        guard flags >= 0, flags & d != 0 else { return false }
+        return fcntl(fd, F_SETFL, flags & ~d) == 0
     }
 }
