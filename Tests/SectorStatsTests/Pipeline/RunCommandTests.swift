@@ -125,6 +125,16 @@ final class RunCommandTests: XCTestCase {
     }
 
     /// The aggregate stage's "inputs" log line: where its rows came from.
+    /// The aggregate stage's tables (file name → bytes).
+    private func aggregateTables(_ dir: Workdir) throws -> [String: Data] {
+        let folder = dir.path + "/out/stages/03_aggregate"
+        var tables: [String: Data] = [:]
+        for f in try FileManager.default.contentsOfDirectory(atPath: folder) where f.hasSuffix(".csv.gz") {
+            tables[f] = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + f))
+        }
+        return tables
+    }
+
     private func aggregateInputs(_ r: CLI.Result) -> String? {
         for line in r.stderr.split(separator: "\n") {
             guard let data = line.data(using: .utf8),
@@ -165,11 +175,7 @@ final class RunCommandTests: XCTestCase {
     func testRunStage_whenNormalizeRanWithoutAggregate_aggregateReadsTheTables() throws {
         let dir = try project()
         XCTAssertEqual(try run(dir).status, 0)
-        let folder = dir.path + "/out/stages/03_aggregate"
-        var full: [String: Data] = [:]
-        for f in try FileManager.default.contentsOfDirectory(atPath: folder) where f.hasSuffix(".csv.gz") {
-            full[f] = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + f))
-        }
+        let full = try aggregateTables(dir)
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir.path + "/out/stages/02_normalize/funding.facts"))
         let normalizeOnly = try run(dir, ["--stage", "normalize"])
         XCTAssertEqual(normalizeOnly.status, 0, normalizeOnly.stderr)
@@ -178,9 +184,7 @@ final class RunCommandTests: XCTestCase {
         XCTAssertEqual(again.status, 0, again.stderr)
         XCTAssertEqual(aggregateInputs(again), "normalize tables", again.stderr)
         XCTAssertEqual(full.count, 5)
-        for (f, data) in full {
-            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/" + f)), data, f)
-        }
+        XCTAssertEqual(try aggregateTables(dir), full)
     }
 
     /// The facts file has no check of its own beyond its structure: one that is no longer
@@ -191,11 +195,7 @@ final class RunCommandTests: XCTestCase {
     func testRunStage_whenFactsFileChanged_aggregateReadsTheTablesAndSaysWhy() throws {
         let dir = try project()
         XCTAssertEqual(try run(dir).status, 0)
-        let folder = dir.path + "/out/stages/03_aggregate"
-        var full: [String: Data] = [:]
-        for f in try FileManager.default.contentsOfDirectory(atPath: folder) where f.hasSuffix(".csv.gz") {
-            full[f] = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + f))
-        }
+        let full = try aggregateTables(dir)
         let facts = dir.path + "/out/stages/02_normalize/funding.facts"
         var bytes = try Data(contentsOf: URL(fileURLWithPath: facts))
         bytes[bytes.count / 3] ^= 0x01  // inside the rows: the structure may well still hold
@@ -205,9 +205,7 @@ final class RunCommandTests: XCTestCase {
         XCTAssertEqual(aggregateInputs(again), "normalize tables", again.stderr)
         XCTAssertTrue(again.stderr.contains("facts file changed since the normalize stage wrote it"), again.stderr)
         XCTAssertEqual(full.count, 5)
-        for (f, data) in full {
-            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/" + f)), data, f)
-        }
+        XCTAssertEqual(try aggregateTables(dir), full)
     }
 
     func testRunStage_whenNormalizeOutputsMissing_failsWithAClearMessage() throws {
