@@ -79,19 +79,27 @@ measure "(b) read-count, 1 thread" bash -c "'$BIN' read-count '$REG' --threads 1
 measure "(b) read-count, 2 threads" bash -c "'$BIN' read-count '$REG' --threads 2 && '$BIN' read-count '$FUND' --threads 2"
 BEFORE="rm -rf '$OUT'" measure "(c) full run" "$BIN" run "$DATA/bench.yml" --threads 2 --quiet
 "$BIN" check-expected --published "$OUT/latest" --expected "$DATA/expected.json" >&2 || die "the run does not match expected.json"
-# (c)/(a) again from back-to-back pairs (the floor, then a full run): this VM's speed drifts
-# by up to 70% over minutes, and the (a) and (c) runs above are minutes apart, so their
-# medians can come from different phases. The pairs' median ratio is reported beside them.
+# (c)/(a) again from back-to-back runs: this VM's speed drifts by up to 70% over minutes,
+# and the (a) and (c) runs above are minutes apart, so their medians can come from
+# different phases. Each full run here is sandwiched between two floor runs and compared
+# with their mean (floor, run, floor, run, ..., floor); the median of these ratios is
+# reported beside the ratio of the medians.
 FLOOR_CMD="$(pwd)/bench/bin/csvcount -k '$REG' > /dev/null && $(pwd)/bench/bin/csvcount -k '$FUND' > /dev/null"
-PAIRS=()
-for i in $(seq "$RUNS"); do
+floor_once() {
     /usr/bin/time -f "%e" -o "$TMP/pa" bash -c "$FLOOR_CMD" || die "the floor failed"
+    tail -1 "$TMP/pa"
+}
+PAIRS=()
+before="$(floor_once)"
+for i in $(seq "$RUNS"); do
     rm -rf "$OUT"
     /usr/bin/time -f "%e" -o "$TMP/pc" "$BIN" run "$DATA/bench.yml" --threads 2 --quiet > /dev/null 2> "$TMP/err" \
         || { cat "$TMP/err" >&2; die "the paired full run failed"; }
-    a="$(tail -1 "$TMP/pa")"; c="$(tail -1 "$TMP/pc")"
-    PAIRS+=("$(calc "$c / $a")")
-    log "pair $i/$RUNS: floor $a s, full run $c s, ratio ${PAIRS[-1]}"
+    c="$(tail -1 "$TMP/pc")"
+    after="$(floor_once)"
+    PAIRS+=("$(calc "$c / (($before + $after) / 2)")")
+    log "sandwich $i/$RUNS: floor $before s, full run $c s, floor $after s, ratio ${PAIRS[-1]}"
+    before="$after"
 done
 PAIRED="$(printf '%s\n' "${PAIRS[@]}" | sort -g | sed -n "$(( (RUNS + 1) / 2 ))p")"
 measure "(d) aggregate-only rerun" "$BIN" run "$DATA/bench.yml" --threads 2 --quiet --stage aggregate
@@ -113,7 +121,7 @@ TABLE="$TMP/table"
         printf '%-28s %9.2f %9.1f %12.0f %8s\n' "$k" "$s" "$(calc "$BYTES / $s / 1000000")" "$(calc "$ROWS / $s")" "${RSS[$k]}"
     done
     floor="${SEC[(a) C floor: csvcount]}"; full="${SEC[(c) full run]}"; agg="${SEC[(d) aggregate-only rerun]}"
-    printf 'full run / C floor: %.2f from the medians; %.2f as the median of %s back-to-back pairs (%s) (target <= 2.5)\n' \
+    printf 'full run / C floor: %.2f from the medians; %.2f as the median of %s runs each against the floors just before and after (%s) (target <= 2.5)\n' \
         "$(calc "$full / $floor")" "$PAIRED" "$RUNS" "$(printf '%.2f ' "${PAIRS[@]}" | sed 's/ $//')"
     printf 'full run / aggregate-only: %.2f (target >= 5)\n' "$(calc "$full / $agg")"
     printf 'no-op rerun: %.2f s (target < 2 s + hashing)\n' "${SEC[(e) no-op rerun]}"
