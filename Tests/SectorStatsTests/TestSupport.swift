@@ -95,3 +95,34 @@ func assertSameRecords(_ got: [ReadRecord], _ expected: [ReadRecord], _ message:
     let e = i < expected.count ? expected[i].description : "nothing"
     XCTFail("\(message): \(got.count) vs \(expected.count) records; first difference at \(i): got \(g), expected \(e)", file: file, line: line)
 }
+
+/// The normalize and merge stages of a run, as the runner does them, into `folder`: a
+/// partial per file under `folder/partials`, the merge's tables and `quarantine.csv.gz`, and
+/// the clean tables (`organizations.csv`, `funding.csv`) exported from the partials.
+enum PartialsAndMerge {
+    static let asOfDefault = CivilDate(year: 2021, month: 12, day: 31)!
+
+    @discardableResult
+    static func run(registrations: [InputFile], funding: [InputFile], regions: RegionTable, asOf: CivilDate,
+                    folder: String, threads: Int = 1, chunkBytes: Int = PartialBuilder.defaultChunkBytes,
+                    reliefPurposes: Set<Purpose> = AggregateSettings.defaultReliefPurposes) throws -> NormalizeResult {
+        let partials = folder + "/partials"
+        func build(_ kind: PartialKind, _ input: InputFile) throws -> Partial {
+            let job = try PartialJob.make(kind: kind, path: input.path, read: input.read, aliases: input.aliases, asOf: asOf,
+                                          referenceHash: "test")
+            try PartialBuilder.build(job, in: partials, regions: regions, threads: threads, chunkBytes: chunkBytes)
+            return try Partial(folder: partials + "/" + job.key + PartialFormat.suffix, verify: true)
+        }
+        let regs = try registrations.map { try build(.registrations, $0) }
+        let funds = try funding.map { try build(.funding, $0) }
+        let settings = AggregateSettings(asOf: asOf, reliefPurposes: reliefPurposes, threads: threads)
+        let merged = try MergeStage.run(registrations: regs, funding: funds, regions: regions, settings: settings, folder: folder)
+        let o = try CSVWriter(path: folder + "/" + CleanTables.organizationsFile)
+        try CleanTables.writeOrganizations(regs, to: o)
+        try o.commit()
+        let f = try CSVWriter(path: folder + "/" + CleanTables.fundingFile)
+        try CleanTables.writeFunding(funds, to: f)
+        try f.commit()
+        return merged.normalize
+    }
+}

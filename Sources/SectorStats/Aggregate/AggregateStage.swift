@@ -1,60 +1,19 @@
 import Dispatch
 import Foundation
 
-/// The aggregate stage: from the normalize stage's persisted organizations and funding
-/// tables (or the same records in memory) to the five summary tables of DATA.md §4, written
-/// as gzip CSV, each file published atomically.
+/// The five summary tables of DATA.md §4 from an ``OrganizationIndex`` and a funding
+/// accumulator (``assemble(index:funding:regions:settings:)``, which the merge calls), and
+/// their files (``write(_:to:gzipLevel:)``).
 ///
-/// The work is split and merged, never shared: the organizations are read first (chunks in
-/// parallel, concatenated in file order) into a compact ``OrganizationIndex``; the index is
-/// split into ranges and the funding table into chunks, each run under
-/// `DispatchQueue.concurrentPerform` into its own accumulators, which are merged on one
-/// thread in a fixed order. Every accumulator is exact (integer counters, checked `Int64`
-/// fen, sets as bits), so the tables are identical for any thread count and chunking.
+/// The work is split and merged, never shared: the index is split into ranges, each run
+/// under `DispatchQueue.concurrentPerform` into its own accumulators, merged on one thread in
+/// a fixed order. Every accumulator is exact (integer counters, checked `Int64` fen, sets as
+/// bits), so the tables are identical for any thread count and chunking.
 ///
+/// From records in memory (``compute(organizations:funding:regions:settings:)``): the test
+/// oracle, through the same accumulators; runs always go through partials and the merge.
 /// Either input may be absent (nil): the tables that need it come out with their header only.
 public enum AggregateStage {
-    // MARK: - Files in, files out
-
-    /// Reads the persisted tables, computes the five tables and writes them into `outputFolder`.
-    public static func run(organizationsPath: String?, fundingPath: String?, regions: RegionTable,
-                           settings: AggregateSettings, outputFolder: String) throws -> AggregateResult {
-        let output = try compute(organizationsPath: organizationsPath, fundingPath: fundingPath, regions: regions,
-                                 settings: settings)
-        return try write(output, to: outputFolder, gzipLevel: settings.gzipLevel)
-    }
-
-    /// Computes the five tables from the persisted tables, in memory.
-    public static func compute(organizationsPath: String?, fundingPath: String?, regions: RegionTable,
-                               settings: AggregateSettings) throws -> AggregateOutput {
-        let index = try organizationsPath.map { try readOrganizations(path: $0, settings: settings) }
-        let funding = try fundingPath.map { try readFunding(path: $0, index: index, settings: settings) }
-        return try assemble(index: index, funding: funding, regions: regions, settings: settings)
-    }
-
-    /// Reads the persisted organizations table and the funding facts file the normalize
-    /// stage wrote beside the funding table (``FundingFactsFile``), computes the five tables
-    /// and writes them into `outputFolder`: the same tables as from the funding table.
-    static func run(organizationsPath: String, factsPath: String, regions: RegionTable,
-                    settings: AggregateSettings, outputFolder: String) throws -> AggregateResult {
-        let output = try compute(organizationsPath: organizationsPath, factsPath: factsPath, regions: regions, settings: settings)
-        return try write(output, to: outputFolder, gzipLevel: settings.gzipLevel)
-    }
-
-    static func compute(organizationsPath: String, factsPath: String, regions: RegionTable,
-                        settings: AggregateSettings) throws -> AggregateOutput {
-        let index = try readOrganizations(path: organizationsPath, settings: settings)
-        let funding = try FundingFactsReader.read(path: factsPath, index: index, settings: settings)
-        return try assemble(index: index, funding: funding, regions: regions, settings: settings)
-    }
-
-    /// Computes the five tables from the inputs the normalize stage fed while writing the
-    /// tables (the same as reading them back) and writes them into `outputFolder`.
-    static func run(feed: AggregateFeed, regions: RegionTable, outputFolder: String) throws -> AggregateResult {
-        let output = try assemble(index: feed.index, funding: feed.funding, regions: regions, settings: feed.settings)
-        return try write(output, to: outputFolder, gzipLevel: feed.settings.gzipLevel)
-    }
-
     // MARK: - Records in
 
     /// Computes the five tables from records in memory (tests, small runs) and writes them.
@@ -90,68 +49,6 @@ public enum AggregateStage {
         }
         return AggregateResult(tables: files, organizations: output.organizations, fundingRows: output.fundingRows,
                                unmatchedRecipients: output.unmatchedRecipients, warnings: output.warnings)
-    }
-
-    // MARK: - Reading
-
-    private static let readOptions = CSVReadOptions(encoding: .fixed(.utf8), delimiter: UInt8(ascii: ","))
-
-    /// The normalized table's header must be the contract's column list.
-    private static func checkHeader(path: String, expected: [String]) throws {
-        let reader = try CSVReader(path: path, options: readOptions)
-        guard reader.header == expected else {
-            throw SectorStatsError(
-                .corruptData, file: reader.name, line: 1, field: "record",
-                "the header is not the normalize stage's (\(expected.joined(separator: ","))); rerun the normalize stage")
-        }
-    }
-
-    /// Which reader reads the persisted tables: `.fast` tries ``OwnTableReader`` first (the
-    /// tables are our own writer's output) and falls back to libcsv for a file outside its
-    /// grammar; `.careful` always uses libcsv (tests compare the two).
-    enum TableReading: Sendable {
-        case fast
-        case careful
-    }
-
-    static func readOrganizations(path: String, settings: AggregateSettings,
-                                  reading: TableReading = .fast) throws -> OrganizationIndex {
-        try checkHeader(path: path, expected: NormalizedTables.organizationColumns)
-        let table = CSVReader.baseName(path)
-        if reading == .fast, let read = try OwnTableReader.read(
-            path: path, chunks: settings.workers, minChunkBytes: settings.minChunkBytes,
-            textColumns: OrganizationIndex.textColumns,
-            makeState: { _ in [OrganizationIndex.Entry]() },
-            visit: { entries, row in entries.append(try OrganizationIndex.decode(row, table: table)) }) {
-            return OrganizationIndex(Array(read.states.joined()), asOf: settings.asOf)
-        }
-        let read = try CSVReader.readChunks(
-            path: path, options: readOptions, chunks: settings.workers, minChunkBytes: settings.minChunkBytes,
-            makeState: { _ in [OrganizationIndex.Entry]() },
-            visit: { entries, record in entries.append(try OrganizationIndex.decode(record, table: table)) })
-        return OrganizationIndex(Array(read.states.joined()), asOf: settings.asOf)
-    }
-
-    static func readFunding(path: String, index: OrganizationIndex?, settings: AggregateSettings,
-                            reading: TableReading = .fast) throws -> FundingPartial {
-        try checkHeader(path: path, expected: NormalizedTables.fundingColumns)
-        let table = CSVReader.baseName(path)
-        let (asOf, relief) = (settings.asOf, settings.reliefPurposes)
-        if reading == .fast, let read = try OwnTableReader.read(
-            path: path, chunks: settings.workers, minChunkBytes: settings.minChunkBytes,
-            textColumns: FundingFacts.textColumns,
-            makeState: { _ in FundingPartial(asOf: asOf, index: index, reliefPurposes: relief) },
-            visit: { partial, row in
-                partial.funders.prefetch(funder: row[4])
-                try partial.add(FundingFacts.decode(row, table: table, index: index))
-            }) {
-            return try mergeInOrder(read.states) ?? FundingPartial(asOf: asOf, index: index, reliefPurposes: relief)
-        }
-        let read = try CSVReader.readChunks(
-            path: path, options: readOptions, chunks: settings.workers, minChunkBytes: settings.minChunkBytes,
-            makeState: { _ in FundingPartial(asOf: asOf, index: index, reliefPurposes: relief) },
-            visit: { partial, record in try partial.add(FundingFacts.decode(record, table: table, index: index)) })
-        return try mergeInOrder(read.states) ?? FundingPartial(asOf: asOf, index: index, reliefPurposes: relief)
     }
 
     // MARK: - Aggregating

@@ -56,10 +56,6 @@ struct OrganizationIndex: Sendable {
         }
     }
 
-    /// The organizations table's columns whose text is kept: none (the USCC, type, dates
-    /// and codes read here are parsed strictly), so the fast reader checks no UTF-8.
-    static let textColumns: [Int] = []
-
     private(set) var entries: [Entry] = []
     /// The distinct province codes, ascending: the per-province rows in output order.
     let provinceCodes: [Int]
@@ -144,38 +140,5 @@ struct OrganizationIndex: Sendable {
     func id(recipient code: String) -> Int32? {
         var code = code
         return code.withUTF8 { id(recipient: $0) }
-    }
-
-    // MARK: - Reading the persisted organizations table
-
-    /// The facts of one row of the normalize stage's organizations table, read straight from
-    /// the fields it needs (no `String` per field). A value the normalize stage never writes
-    /// is a `corruptData` error naming the table, line and column.
-    static func decode<R: PersistedRow>(_ r: R, table: String) throws(SectorStatsError) -> Entry {
-        guard r.isWellFormed, r.count == NormalizedTables.organizationColumns.count else {
-            throw NormalizedTables.corrupt(table, row: r, "record")
-        }
-        guard let uscc = try? USCC.parse(r[0]) else { throw NormalizedTables.corrupt(table, row: r, "uscc") }
-        guard let type = OrgType.matcher.match(r[2]).map({ OrgType.byOrdinal[$0] }) else {
-            throw NormalizedTables.corrupt(table, row: r, "org_type")
-        }
-        guard let registered = NormalizedTables.isoDate(r[4]) else { throw NormalizedTables.corrupt(table, row: r, "registered_on") }
-        var deregistered: CivilDate?
-        if !r[6].isEmpty {
-            guard let date = NormalizedTables.isoDate(r[6]) else { throw NormalizedTables.corrupt(table, row: r, "deregistered_on") }
-            deregistered = date
-        }
-        guard let province = NormalizedTables.integer(r[13]), (0...999_999).contains(province) else {
-            throw NormalizedTables.corrupt(table, row: r, "province_code")
-        }
-        var county: Int64 = -1
-        if !r[14].isEmpty {
-            guard let code = NormalizedTables.integer(r[14]), (0...999_999).contains(code) else {
-                throw NormalizedTables.corrupt(table, row: r, "county_code")
-            }
-            county = code
-        }
-        return Entry(uscc: uscc, type: type, registeredOn: registered, deregisteredOn: deregistered,
-                     provinceCode: Int32(province), countyCode: Int32(county))
     }
 }

@@ -13,7 +13,7 @@ struct USCCTable: Sendable {
     }
 
     private var slots: [Slot]
-    private let shift: UInt64
+    private var shift: UInt64
     private var count = 0
 
     init(capacity: Int) {
@@ -65,5 +65,30 @@ struct USCCTable: Sendable {
         slots[i] = Slot(high: code.high, low: code.low, id: id)
         count += 1
         return nil
+    }
+
+    /// Stores `id` for `code`, replacing the id stored before (returned); grows as needed.
+    /// For last-wins: the caller learns which earlier row the code's new row supersedes.
+    mutating func replace(_ code: USCC, id: Int32) -> Int32? {
+        precondition(id >= 0, "ids are non-negative")
+        if 2 * (count + 1) > slots.count { grow() }
+        let mask = slots.count - 1
+        var i = position(code.high, code.low)
+        while slots[i].id >= 0 {
+            if slots[i].high == code.high, slots[i].low == code.low {
+                defer { slots[i].id = id }
+                return slots[i].id
+            }
+            i = (i + 1) & mask
+        }
+        slots[i] = Slot(high: code.high, low: code.low, id: id)
+        count += 1
+        return nil
+    }
+
+    private mutating func grow() {
+        var bigger = USCCTable(capacity: slots.count)
+        for slot in slots where slot.id >= 0 { _ = bigger.insert(USCC(high: slot.high, low: slot.low), id: slot.id) }
+        self = bigger
     }
 }

@@ -113,3 +113,21 @@ final class Deflater {
         }
     }
 }
+
+/// zlib's CRC-32, for checking that a file still holds the bytes it was written with.
+enum CRC32 {
+    /// The CRC of `bytes` continued from `crc` (0 to start).
+    @inline(__always)
+    static func update(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return crc }
+        var crc = uLong(crc)
+        var at = 0
+        // zlib takes a 32-bit length.
+        while at < bytes.count {
+            let n = min(bytes.count - at, 1 << 30)
+            crc = CZlib.crc32(crc, (base + at).assumingMemoryBound(to: Bytef.self), uInt(n))
+            at += n
+        }
+        return UInt32(truncatingIfNeeded: crc)
+    }
+}

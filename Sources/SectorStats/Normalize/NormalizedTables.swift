@@ -1,22 +1,11 @@
-/// The normalize stage's persisted tables: plain UTF-8 CSV (an analyst opens them with
-/// any tool; the aggregate stage rereads them with ``OwnTableReader``, libcsv as the
-/// fallback), ISO dates, money
-/// as integer fen, codes instead of labels. The column lists are the contract between
-/// the two stages; `decode` is the inverse of `encode` (tested by round trip).
+/// The clean tables (``CleanTables``) as records: `encode` writes the row
+/// ``CleanTables`` writes for a record, `decode` reads one back (tests compare the partials'
+/// export with records through these, and read tables back as records for the oracle).
 public enum NormalizedTables {
-    public static let organizationsFile = "organizations.csv"
-    public static let fundingFile = "funding.csv"
-
-    public static let organizationColumns = [
-        "uscc", "name", "org_type", "authority", "registered_on", "status", "deregistered_on", "capital_fen",
-        "legal_rep", "supervisor", "scope", "address", "region_code", "province_code", "county_code",
-        "is_community", "is_charity", "source", "line",
-    ]
-
-    public static let fundingColumns = [
-        "record_id", "recipient_uscc", "recipient_name", "source_type", "funder", "funder_industry", "amount_fen",
-        "cash_fen", "in_kind_fen", "received_on", "purpose", "beneficiary_region_code", "beneficiaries", "source", "line",
-    ]
+    public static let organizationsFile = CleanTables.organizationsFile
+    public static let fundingFile = CleanTables.fundingFile
+    public static let organizationColumns = CleanTables.organizationColumns
+    public static let fundingColumns = CleanTables.fundingColumns
 
     // MARK: - Encoding
 
@@ -72,7 +61,7 @@ public enum NormalizedTables {
 
     // MARK: - Decoding
 
-    /// Why a persisted row could not be read back: the tables were edited or corrupted.
+    /// Why a row could not be read back: the table was edited or corrupted.
     static func corrupt(_ table: String, _ record: CSVRecord, _ column: String) -> SectorStatsError {
         SectorStatsError(.corruptData, file: table, line: record.line, field: column,
                          "not a value this pipeline writes: \(record.rawText.prefix(200)); rerun the normalize stage")

@@ -48,7 +48,7 @@ public enum NormalizeWarning: String, Sendable, CaseIterable, Codable {
 /// warnings per row cost ~3% of a run in reference counting, most of it on empty arrays).
 struct WarningCounts: Equatable, Sendable {
     /// 8 bits per kind, in `NormalizeWarning.allCases` order; a row has at most a few.
-    private var packed: UInt32 = 0
+    private(set) var packed: UInt32 = 0
 
     init() {}
 
@@ -64,6 +64,9 @@ struct WarningCounts: Equatable, Sendable {
         case .booleanUnknown: 16
         }
     }
+
+    /// The counts as stored in a partial.
+    init(packed: UInt32) { self.packed = packed }
 
     var isEmpty: Bool { packed == 0 }
 
@@ -346,7 +349,7 @@ public struct FundingNormalizer: Sendable {
     }
 
     @inline(__always)
-    private func raw(_ r: CSVRecord, _ f: FundingField) -> UnsafeBufferPointer<UInt8> {
+    func raw(_ r: CSVRecord, _ f: FundingField) -> UnsafeBufferPointer<UInt8> {
         let i = columns[FieldOrdinal.of(f)]
         return i >= 0 ? r[i] : UnsafeBufferPointer(start: nil, count: 0)
     }
@@ -381,56 +384,6 @@ public struct FundingNormalizer: Sendable {
                 inKindFen: c.split.inKind, receivedOn: c.received, purpose: c.purpose,
                 beneficiaryRegionCode: c.regionCode, beneficiaries: c.beneficiaries, source: source, line: r.line)
             return .accepted(record, warnings: c.warnings.list)
-        }
-    }
-
-    /// Normalizes `r` and, when it passes, appends its row of the funding table to `w`:
-    /// the bytes `NormalizedTables.encode(_:to:)` writes for ``normalize(_:)``'s record,
-    /// straight from the record's bytes (no `String` per field). `record_id` is the row's
-    /// first field: on success `w.count` before the call up to `idEnd` are its encoded bytes.
-    func normalize(_ r: CSVRecord, encodingInto w: CSVWriter, idEnd: inout Int) throws -> CheckOutcome<Checked> {
-        let outcome = check(r)
-        guard case .passed(let c) = outcome else { return outcome }
-        encodeText(r, .recordID, w)
-        idEnd = w.count
-        ValueText.withNormalizedCode(raw(r, .recipientUSCC)) { w.field(bytes: $0) }
-        encodeText(r, .recipientName, w)
-        w.field(c.sourceType.rawValue)
-        encodeText(r, .funder, w)
-        encodeText(r, .funderIndustry, w)
-        w.field(c.split.amount)
-        w.field(c.split.cash)
-        w.field(c.split.inKind)
-        w.field(date: c.received)
-        w.field(c.purpose.rawValue)
-        w.field(c.regionCode.map(Int64.init))
-        w.field(c.beneficiaries)
-        w.field(source)
-        w.field(Int64(r.line))
-        try w.endRow()
-        return outcome
-    }
-
-    @inline(__always)
-    private func encodeText(_ r: CSVRecord, _ f: FundingField, _ w: CSVWriter) {
-        w.field(normalizedValue: raw(r, f))
-    }
-
-    /// Appends to `facts` what the aggregate stage reads from the row of the table that
-    /// ``normalize(_:encodingInto:idEnd:)`` wrote for `r` (``FundingFacts/decode(_:table:index:)``):
-    /// the checked values and the normalized recipient_uscc, funder and funder_industry.
-    func appendFacts(_ r: CSVRecord, _ c: Checked, to facts: inout FundingFactRows) {
-        // The closures below capture only these plain values: capturing `self` or `c` copied
-        // them (a retain and release of each of their references) on every row.
-        let (funderRaw, industryRaw) = (raw(r, .funder), raw(r, .funderIndustry))
-        let (received, purpose, sourceType, split, beneficiaries) = (c.received, c.purpose, c.sourceType, c.split, c.beneficiaries)
-        let recipient = ValueText.withNormalizedCode(raw(r, .recipientUSCC)) { OrganizationIndex.key(recipient: $0) }
-        ValueText.withNormalized(funderRaw) { funder in
-            ValueText.withNormalized(industryRaw) { industry in
-                facts.append(receivedOn: received, purpose: purpose, sourceType: sourceType,
-                             amountFen: split.amount, cashFen: split.cash, inKindFen: split.inKind,
-                             beneficiaries: beneficiaries, recipient: recipient, funder: funder, industry: industry)
-            }
         }
     }
 

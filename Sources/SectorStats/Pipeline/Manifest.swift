@@ -14,11 +14,15 @@ public struct Manifest: Codable, Sendable {
         public var quarantined: Int
         public var duplicates: Int
         public var quarantinedByReason: [String: Int]
+        /// The key of the input's partial, and whether this run `built` or `reused` it.
+        public var partialKey: String?
+        public var partial: String?
 
         enum CodingKeys: String, CodingKey {
-            case kind, path, bytes, sha256, encoding, accepted, quarantined, duplicates
+            case kind, path, bytes, sha256, encoding, accepted, quarantined, duplicates, partial
             case rowsRead = "rows_read"
             case quarantinedByReason = "quarantined_by_reason"
+            case partialKey = "partial_key"
         }
     }
 
@@ -60,12 +64,20 @@ public struct Manifest: Codable, Sendable {
         case unmatchedRecipients = "unmatched_recipients"
     }
 
+    /// `partials`: the normalize stage's list, in the inventory's order; `built`: whether this
+    /// run's normalize stage ran (else every partial was reused).
     static func make(pipeline: String, asOf: CivilDate, inventory: Inventory, normalize: NormalizeResult,
-                     aggregate: AggregateSummary, outputs: [Output], stages: [StageOutcome]) -> Manifest {
+                     aggregate: AggregateSummary, outputs: [Output], stages: [StageOutcome], partials: PartialList,
+                     built: Bool) -> Manifest {
         func inputs(_ kind: String, _ files: [Inventory.File], _ acc: [RowAccounting]) -> [Input] {
-            zip(files, acc).map { f, a in
-                Input(kind: kind, path: f.path, bytes: f.bytes, sha256: f.sha256, encoding: f.encoding, rowsRead: a.rowsRead,
-                      accepted: a.accepted, quarantined: a.quarantined, duplicates: a.duplicates, quarantinedByReason: a.quarantinedByReason)
+            let entries = partials.entries.filter { $0.kind.rawValue == kind }
+            return zip(files, acc).enumerated().map { i, pair in
+                let (f, a) = pair
+                let entry = i < entries.count ? entries[i] : nil
+                return Input(kind: kind, path: f.path, bytes: f.bytes, sha256: f.sha256, encoding: f.encoding, rowsRead: a.rowsRead,
+                             accepted: a.accepted, quarantined: a.quarantined, duplicates: a.duplicates,
+                             quarantinedByReason: a.quarantinedByReason, partialKey: entry?.key,
+                             partial: entry.map { built ? $0.partial : "reused" })
             }
         }
         func source(_ a: RowAccounting) -> Source {
@@ -82,7 +94,7 @@ public struct Manifest: Codable, Sendable {
 }
 
 /// What the aggregate stage leaves for export and status: tables written and their rows.
-public struct AggregateSummary: Codable, Sendable {
+public struct AggregateSummary: Codable, Sendable, Equatable {
     /// Table file → data rows.
     public var tables: [String: Int]
     public var unmatchedRecipients: Int

@@ -152,7 +152,7 @@ public final class PipelineRunner {
             throw error
         }
         status.stages = outcomes
-        if let n = try? JSON.read(NormalizeResult.self, from: store.folder(.normalize) + "/normalize.json") {
+        if let n = try? JSON.read(NormalizeResult.self, from: store.folder(.aggregate) + "/normalize.json") {
             status.registrations = n.registrations
             status.funding = n.funding
         }
@@ -167,8 +167,6 @@ public final class PipelineRunner {
     }
 
     private func step(_ s: StageName, previous: StageRecord?) throws -> StageRecord? {
-        // A feed from normalize is for the aggregate stage right after it, or for nothing.
-        defer { if s >= .aggregate { aggregateFeed = nil } }
         var log = self.log
         log[metadataKey: "stage"] = "\(s.rawValue)"
         if !request.selection.contains(s) {
@@ -184,22 +182,22 @@ public final class PipelineRunner {
             return r
         }
         let (key, parts) = try key(for: s, previous: previous)
-        if !request.force && !request.selection.forces, let r = store.record(s), r.key == key, store.intact(r) {
+        if !request.force && !request.selection.forces, let r = store.record(s), r.key == key, store.intact(r), partialsPresent(s) {
             log.info("fresh, skipped", metadata: ["key": "\(key.prefix(12))"])
             outcomes.append(StageOutcome(stage: s, action: .skipped, reason: "fresh", seconds: 0))
             return r
         }
         let reason = store.record(s).map { r in
-            r.key != key ? PipelineRunner.changed(old: r.keyParts, new: parts) : (store.intact(r) ? "forced" : "outputs missing or changed")
+            r.key != key ? PipelineRunner.changed(old: r.keyParts, new: parts)
+                : (!store.intact(r) ? "outputs missing or changed" : (partialsPresent(s) ? "forced" : "partials missing"))
         } ?? "never run"
         log.info("running", metadata: ["reason": "\(reason)"])
         let clock = ContinuousClock.now
         let tmp = try store.begin(s)
         let outputs = try execute(s, into: tmp, previous: previous, log: log)
-        let seconds = Double((ContinuousClock.now - clock).components.attoseconds) / 1e18 + Double((ContinuousClock.now - clock).components.seconds)
-        let record = try store.commit(s, tmp: tmp, key: key, keyParts: parts, outputs: outputs, seconds: seconds,
-                                      known: writtenHashes)
-        writtenHashes = [:]
+        let elapsed = (ContinuousClock.now - clock).components
+        let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
+        let record = try store.commit(s, tmp: tmp, key: key, keyParts: parts, outputs: outputs, seconds: seconds)
         outcomes.append(StageOutcome(stage: s, action: .ran, reason: reason, seconds: seconds))
         log.info("done", metadata: ["seconds": "\(String(format: "%.2f", seconds))"])
         return record
@@ -219,6 +217,7 @@ public final class PipelineRunner {
             }
         case .normalize:
             parts["as_of"] = request.asOf.description
+            parts["reference"] = try referenceHash()
         case .aggregate:
             parts["as_of"] = request.asOf.description
             parts["relief_purposes"] = request.pipeline.reliefPurposes.map(\.rawValue).sorted().joined(separator: ",")
@@ -234,10 +233,6 @@ public final class PipelineRunner {
                 return (ContentHash.text(PipelineRunner.canonical(parts)), parts)
             }
             parts["inputs"] = previous.outputs.map { "\($0.file)=\($0.sha256)" }.joined(separator: "|")
-            if s == .export, let n = store.record(.normalize) {
-                parts["quarantine"] = n.outputs.first { $0.file == NormalizeStage.quarantineFile }?.sha256 ?? ""
-                parts["normalize"] = n.outputs.first { $0.file == "normalize.json" }?.sha256 ?? ""
-            }
         }
         return (ContentHash.text(PipelineRunner.canonical(parts)), parts)
     }
@@ -247,15 +242,12 @@ public final class PipelineRunner {
     }
 
     private var cachedInventory: Inventory?
-    /// The aggregate stage's inputs, fed by the normalize stage of this run (used once).
-    private var aggregateFeed: AggregateFeed?
+    private var cachedReferenceHash: String?
 
     private var aggregateSettings: AggregateSettings {
         AggregateSettings(asOf: request.asOf, reliefPurposes: Set(request.pipeline.reliefPurposes), threads: request.threads,
                           gzipLevel: request.pipeline.gzipLevel)
     }
-    /// Hashes of the running stage's outputs computed while they were written (file name → hash).
-    private var writtenHashes: [String: (sha256: String, bytes: Int64)] = [:]
 
     /// The inputs as they are now: globs expanded, files hashed, headers read.
     func plannedInputs() throws -> Inventory {
@@ -294,11 +286,11 @@ public final class PipelineRunner {
             let inv = try plannedInputs()
             // Refuse a file missing required columns now, before any work.
             for f in inv.registrations {
-                let m = HeaderMatcher<RegistrationField>(aliases: try NormalizeStage.aliases(f.aliases, RegistrationField.self, file: f.file)).match(f.header)
+                let m = HeaderMatcher<RegistrationField>(aliases: try PartialBuilder.aliases(f.aliases, RegistrationField.self, file: f.file)).match(f.header)
                 if !m.missingRequired.isEmpty { throw HeaderCheck.refuse(f.file, headers: f.header, missing: m.missingRequired) }
             }
             for f in inv.funding {
-                let m = HeaderMatcher<FundingField>(aliases: try NormalizeStage.aliases(f.aliases, FundingField.self, file: f.file)).match(f.header)
+                let m = HeaderMatcher<FundingField>(aliases: try PartialBuilder.aliases(f.aliases, FundingField.self, file: f.file)).match(f.header)
                 if !m.missingRequired.isEmpty { throw HeaderCheck.refuse(f.file, headers: f.header, missing: m.missingRequired) }
             }
             try JSON.write(inv, to: tmp + "/inventory.json")
@@ -311,86 +303,58 @@ public final class PipelineRunner {
             Progress.shared.begin("normalize", total: Int((inv.registrations + inv.funding).reduce(Int64(0)) { $0 + $1.bytes }))
             defer { Progress.shared.end() }
             let regions = try RegionTable(folder: URL(fileURLWithPath: request.referenceDirectory))
-            // When this run goes on to the aggregate stage, its inputs are taken from the rows
-            // as they are written, instead of reading the two tables back (AggregateFeed).
-            let feeding = request.selection.contains(.aggregate) ? aggregateSettings : nil
-            let (result, feed) = try NormalizeStage.run(
-                registrations: inv.registrations.map(\.inputFile), funding: inv.funding.map(\.inputFile),
-                regions: regions, asOf: request.asOf, folder: tmp, gzipLevel: request.pipeline.gzipLevel,
-                threads: request.threads, written: { file, sha256, bytes in self.writtenHashes[file] = (sha256, bytes) },
-                feeding: feeding,
-                feedLost: { why in
-                    log.warning("aggregate inputs not fed", metadata: ["why": "\(why)", "instead": "the aggregate stage reads the normalize tables"])
-                })
-            aggregateFeed = feed
-            try JSON.write(result, to: tmp + "/normalize.json")
+            let list = try PartialStage.run(inventory: inv, asOf: request.asOf, referenceHash: try referenceHash(),
+                                            folder: partialsFolder, regions: regions, threads: request.threads,
+                                            rebuild: request.force, log: log)
+            try JSON.write(list, to: tmp + "/" + PartialList.file)
+            return [PartialList.file]
+
+        case .aggregate:
+            let regions = try RegionTable(folder: URL(fileURLWithPath: request.referenceDirectory))
+            let list = try JSON.read(PartialList.self, from: try input(.normalize, PartialList.file))
+            let (registrations, funding) = try list.open(in: partialsFolder)
+            let merged = try MergeStage.run(registrations: registrations, funding: funding, regions: regions,
+                                            settings: aggregateSettings, folder: tmp)
+            try JSON.write(merged.normalize, to: tmp + "/normalize.json")
+            try JSON.write(merged.aggregate, to: tmp + "/aggregate.json")
+            let result = merged.normalize
             for f in result.registrationFiles + result.fundingFiles where !f.unknownColumns.isEmpty {
                 log.notice("unknown columns ignored", metadata: ["file": "\(f.file)", "columns": "\(f.unknownColumns.joined(separator: ", "))"])
             }
-            log.info("normalized", metadata: [
+            log.info("merged", metadata: [
                 "rows_read": "\(result.registrations.rowsRead + result.funding.rowsRead)",
                 "accepted": "\(result.registrations.accepted + result.funding.accepted)",
                 "quarantined": "\(result.registrations.quarantined + result.funding.quarantined)",
                 "duplicates": "\(result.registrations.duplicates + result.funding.duplicates)",
             ])
-            // The facts file is there when the rows were fed to this run's aggregate stage.
-            let facts = FileManager.default.fileExists(atPath: tmp + "/" + FundingFactsFile.name) ? [FundingFactsFile.name] : []
-            return [NormalizedTables.organizationsFile, NormalizedTables.fundingFile, NormalizeStage.quarantineFile, "normalize.json"]
-                + facts
-
-        case .aggregate:
-            let regions = try RegionTable(folder: URL(fileURLWithPath: request.referenceDirectory))
-            let summary: AggregateSummary
-            // The normalize stage of this run has just written the tables and fed their rows.
-            if let feed = aggregateFeed, feed.settings == aggregateSettings {
-                log.info("inputs", metadata: ["from": "normalize rows as written"])
-                summary = try AggregateBridge.run(feed: feed, regions: regions, folder: tmp)
-            } else if let facts = try usableFactsFile(log: log) {
-                // A rerun: the funding rows from the facts file the normalize stage wrote
-                // beside its tables (the organizations from their table).
-                log.info("inputs", metadata: ["from": "normalize organizations table and funding facts file"])
-                let orgs = try input(.normalize, NormalizedTables.organizationsFile)
-                summary = try AggregateBridge.run(organizations: orgs, facts: facts, regions: regions,
-                                                  settings: aggregateSettings, folder: tmp)
-            } else {
-                log.info("inputs", metadata: ["from": "normalize tables"])
-                let orgs = try input(.normalize, NormalizedTables.organizationsFile)
-                let funding = try input(.normalize, NormalizedTables.fundingFile)
-                summary = try AggregateBridge.run(organizations: orgs, funding: funding, regions: regions,
-                                                  settings: aggregateSettings, folder: tmp)
-            }
-            try JSON.write(summary, to: tmp + "/aggregate.json")
+            let summary = merged.aggregate
             log.info("tables", metadata: ["rows": "\(summary.tables.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))",
                                           "unmatched_recipients": "\(summary.unmatchedRecipients)"])
-            return summary.files + ["aggregate.json"]
+            return summary.files + [MergeStage.quarantineFile, "normalize.json", "aggregate.json"]
 
         case .export:
             return try export(into: tmp, log: log)
         }
     }
 
-    /// The normalize stage's funding facts file, when its record lists it and the file is
-    /// still the one it wrote (same SHA-256: ~0.1 s for 10M rows). The file holds no check of
-    /// its own beyond its structure, so a changed byte could otherwise pass for another
-    /// amount or date. A file that is gone or changed is logged, and the aggregate stage
-    /// reads the tables instead (they are parsed and checked field by field).
-    func usableFactsFile(log: Logger) throws -> String? {
-        guard let n = store.record(.normalize), let recorded = n.outputs.first(where: { $0.file == FundingFactsFile.name }) else {
-            return nil
-        }
-        let path = store.folder(.normalize) + "/" + FundingFactsFile.name
-        guard FileManager.default.fileExists(atPath: path) else {
-            log.warning("facts file missing", metadata: ["file": "\(path)", "instead": "normalize tables"])
-            return nil
-        }
-        let now = try ContentHash.file(path)
-        guard now.sha256 == recorded.sha256, now.bytes == recorded.bytes else {
-            log.warning("facts file changed since the normalize stage wrote it", metadata: [
-                "file": "\(path)", "recorded_sha256": "\(recorded.sha256)", "sha256": "\(now.sha256)", "instead": "normalize tables",
-            ])
-            return nil
-        }
-        return path
+    /// Where partials are cached: shared by every run of this output folder.
+    var partialsFolder: String { store.root + "/partials" }
+
+    /// Whether the partials a fresh normalize stage lists are still there (the aggregate
+    /// stage reads them); other stages have no such inputs.
+    private func partialsPresent(_ s: StageName) -> Bool {
+        guard s == .normalize else { return true }
+        guard let list = try? JSON.read(PartialList.self, from: store.folder(.normalize) + "/" + PartialList.file) else { return false }
+        return list.entries.allSatisfy { PartialStage.present($0.key, in: partialsFolder) }
+    }
+
+    /// The SHA-256 of the region reference tables (part of every partial's key).
+    func referenceHash() throws -> String {
+        if let cachedReferenceHash { return cachedReferenceHash }
+        let files = ["regions.csv", "regions_history.csv"].map { request.referenceDirectory + "/" + $0 }
+        let h = ContentHash.text(try ContentHash.files(files).map(\.sha256).joined(separator: ","))
+        cachedReferenceHash = h
+        return h
     }
 
     /// A persisted input of a stage, or a clear error when it is missing.
@@ -407,7 +371,10 @@ public final class PipelineRunner {
 
     private func export(into tmp: String, log: Logger) throws -> [String] {
         let inv = try JSON.read(Inventory.self, from: try input(.ingest, "inventory.json"))
-        let normalize = try JSON.read(NormalizeResult.self, from: try input(.normalize, "normalize.json"))
+        let normalize = try JSON.read(NormalizeResult.self, from: try input(.aggregate, "normalize.json"))
+        let partials = try JSON.read(PartialList.self, from: try input(.normalize, PartialList.file))
+        // Built in this run only when this run's normalize stage ran.
+        let normalizeRan = outcomes.contains { $0.stage == .normalize && $0.action == .ran }
         let aggregate = try JSON.read(AggregateSummary.self, from: try input(.aggregate, "aggregate.json"))
         // Checked here, before publishing, so that it holds even when normalize was fresh.
         if let max = request.pipeline.maxQuarantinePct {
@@ -426,16 +393,17 @@ public final class PipelineRunner {
         try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
         Cleanup.shared.register(staging)
         var outputs: [Manifest.Output] = []
-        for file in aggregate.files {
+        for file in aggregate.files where file != MergeStage.quarantineFile {
             let src = try input(.aggregate, file)
             try FileManager.default.copyItem(atPath: src, toPath: staging + "/" + file)
             outputs.append(Manifest.Output(file: file, rows: aggregate.tables[file] ?? 0, sha256: try ContentHash.file(src).sha256))
         }
-        let q = try input(.normalize, NormalizeStage.quarantineFile)
-        try FileManager.default.copyItem(atPath: q, toPath: staging + "/" + NormalizeStage.quarantineFile)
-        outputs.append(Manifest.Output(file: NormalizeStage.quarantineFile, rows: normalize.quarantineRows, sha256: try ContentHash.file(q).sha256))
+        let q = try input(.aggregate, MergeStage.quarantineFile)
+        try FileManager.default.copyItem(atPath: q, toPath: staging + "/" + MergeStage.quarantineFile)
+        outputs.append(Manifest.Output(file: MergeStage.quarantineFile, rows: normalize.quarantineRows, sha256: try ContentHash.file(q).sha256))
         let manifest = Manifest.make(pipeline: request.pipeline.name, asOf: request.asOf, inventory: inv, normalize: normalize,
-                                     aggregate: aggregate, outputs: outputs.sorted { $0.file < $1.file }, stages: outcomes)
+                                     aggregate: aggregate, outputs: outputs.sorted { $0.file < $1.file }, stages: outcomes,
+                                     partials: partials, built: normalizeRan)
         try JSON.write(manifest, to: staging + "/manifest.json")
         AtomicFile.syncDirectory(staging)
         try FileManager.default.moveItem(atPath: staging, toPath: runs + "/" + id)
@@ -449,6 +417,7 @@ public final class PipelineRunner {
         }
         AtomicFile.syncDirectory(request.outputDirectory)
         pruneRuns(keep: request.keepRuns, current: id)
+        PartialStage.prune(folder: partialsFolder, keeping: keptPartialKeys(current: partials))
         log.notice("published", metadata: ["folder": "\(request.outputDirectory)/latest", "run": "\(id)"])
         try JSON.write(["run": id], to: tmp + "/published.json")
         return ["published.json"]
@@ -470,6 +439,17 @@ public final class PipelineRunner {
         for n in (try? FileManager.default.contentsOfDirectory(atPath: request.outputDirectory)) ?? [] where n.hasPrefix(".latest-") {
             try? FileManager.default.removeItem(atPath: request.outputDirectory + "/" + n)
         }
+    }
+
+    /// The partials that the kept runs and the normalize stage's list refer to.
+    private func keptPartialKeys(current: PartialList) -> Set<String> {
+        var keys = Set(current.entries.map(\.key))
+        let runs = request.outputDirectory + "/runs"
+        for n in (try? FileManager.default.contentsOfDirectory(atPath: runs)) ?? [] where !n.hasPrefix(".") {
+            guard let m = try? JSON.read(Manifest.self, from: runs + "/" + n + "/manifest.json") else { continue }
+            for input in m.inputs { if let k = input.partialKey { keys.insert(k) } }
+        }
+        return keys
     }
 
     private func pruneRuns(keep: Int, current: String) {

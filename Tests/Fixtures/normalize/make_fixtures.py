@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the normalize-stage fixtures: one registration and one funding export, each in
 UTF-8 and in GB18030, with one row per problem DATA.md lists. The expectations live in
-Tests/SectorStatsTests/Normalize/NormalizeStageTests.swift, line by line.
+Tests/SectorStatsTests/Merge/PartialsAndMergeTests.swift, line by line.
 USCCs are built from the GB 32100 / GB 11714 rules here, independently of the Swift code."""
 
 ALPHA = "0123456789ABCDEFGHJKLMNPQRTUWXY"

@@ -128,40 +128,4 @@ final class AggregateStageTests: XCTestCase {
             }
         }
     }
-
-    func testRun_whenHeaderIsNotTheNormalizedTables_throwsCorruptData() throws {
-        let dir = try Workdir()
-        let path = try dir.file("funding.csv", "record_id,amount\nR1,100\n")
-        XCTAssertThrowsError(try AggregateStage.compute(organizationsPath: nil, fundingPath: path, regions: regions,
-                                                        settings: AggregateFixtures.smallSettings())) { error in
-            let e = error as? SectorStatsError
-            XCTAssertEqual(e?.code, .corruptData)
-            XCTAssertEqual(e?.line, 1)
-            XCTAssertTrue("\(error)".contains("rerun the normalize stage"), "\(error)")
-        }
-    }
-
-    func testRun_whenAValueIsNotWhatNormalizeWrites_throwsCorruptDataWithLineAndColumn() throws {
-        let dir = try Workdir()
-        var text = try String(contentsOfFile: AggregateFixtures.smallFunding, encoding: .utf8)
-        text = text.replacingOccurrences(of: ",100000,100000,0,2020-02-10,", with: ",1000 yuan,100000,0,2020-02-10,")
-        let path = try dir.file("funding.csv", text)
-        for threads in [1, 4] {
-            XCTAssertThrowsError(try AggregateStage.compute(
-                organizationsPath: AggregateFixtures.smallOrganizations, fundingPath: path, regions: regions,
-                settings: AggregateFixtures.smallSettings(threads: threads, minChunkBytes: 1))) { error in
-                let e = error as? SectorStatsError
-                XCTAssertEqual(e?.code, .corruptData)
-                XCTAssertEqual(e?.file, "funding.csv")
-                XCTAssertEqual(e?.line, 6, "R05 is on line 6")
-                XCTAssertEqual(e?.field, "amount_fen")
-            }
-        }
-        let organizations = try dir.file("organizations.csv", NormalizedTables.organizationColumns.joined(separator: ",")
-            + "\n51110108500000007R,x,club,,2016-03-01,,,,,,,,110108,110000,110108,,,r.csv,2\n")
-        XCTAssertThrowsError(try AggregateStage.compute(organizationsPath: organizations, fundingPath: nil, regions: regions,
-                                                        settings: AggregateFixtures.smallSettings())) { error in
-            XCTAssertEqual((error as? SectorStatsError)?.field, "org_type")
-        }
-    }
 }

@@ -108,3 +108,19 @@ func assertSameCSV(_ got: String, _ expected: String, _ message: String = "",
             + "\(i < g.count ? String(g[i]) : "nothing"), expected \(i < e.count ? String(e[i]) : "nothing")",
             file: file, line: line)
 }
+
+extension AggregateStage {
+    /// The tables from clean tables on disk (fixtures in `organizations.csv` / `funding.csv`
+    /// form), read back as records: the records path, the merge's oracle.
+    static func compute(organizationsPath: String?, fundingPath: String?, regions: RegionTable,
+                        settings: AggregateSettings) throws -> AggregateOutput {
+        try compute(organizations: try organizationsPath.map(AggregateFixtures.readOrganizations),
+                    funding: try fundingPath.map(AggregateFixtures.readFunding), regions: regions, settings: settings)
+    }
+
+    static func run(organizationsPath: String?, fundingPath: String?, regions: RegionTable, settings: AggregateSettings,
+                    outputFolder: String) throws -> AggregateResult {
+        try write(try compute(organizationsPath: organizationsPath, fundingPath: fundingPath, regions: regions, settings: settings),
+                  to: outputFolder, gzipLevel: settings.gzipLevel)
+    }
+}

@@ -53,6 +53,19 @@ final class RunCommandTests: XCTestCase {
         return out
     }
 
+    /// input file → built/reused, from the JSON log lines of the normalize stage.
+    private func partialActions(_ r: CLI.Result) -> [String: String] {
+        var out: [String: String] = [:]
+        for line in r.stderr.split(separator: "\n") {
+            guard let data = line.data(using: .utf8),
+                  let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                  obj["message"] as? String == "partial", let counts = obj["counts"] as? [String: Any],
+                  let file = counts["file"] as? String, let action = counts["partial"] as? String else { continue }
+            out[file] = action
+        }
+        return out
+    }
+
     private func latestFiles(_ dir: Workdir) throws -> [String: Data] {
         let latest = dir.path + "/out/latest"
         var out: [String: Data] = [:]
@@ -79,15 +92,14 @@ final class RunCommandTests: XCTestCase {
         XCTAssertEqual(try latestFiles(dir), files)
     }
 
-    func testRun_stageRecordsHoldTheOutputsSHA256_alsoForTablesHashedWhileWritten() throws {
-        // organizations.csv and funding.csv are hashed as they are written; every recorded
-        // hash must be the file's SHA-256 computed again from the file (second method).
+    func testRun_stageRecordsHoldTheOutputsSHA256() throws {
+        // Every recorded hash must be the file's SHA-256 computed again from the file.
         let dir = try project()
         let r = try run(dir)
         XCTAssertEqual(r.status, 0, r.stderr)
         let stages = dir.path + "/out/stages"
         var checked: [String] = []
-        for stage in try FileManager.default.contentsOfDirectory(atPath: stages).sorted() where !stage.hasPrefix(".") {
+        for stage in try FileManager.default.contentsOfDirectory(atPath: stages).sorted() where !stage.hasPrefix(".") && stage != "partials" {
             let record = try JSON.read(StageRecord.self, from: stages + "/" + stage + "/stage.json")
             for output in record.outputs {
                 let again = try ContentHash.file(stages + "/" + stage + "/" + output.file)
@@ -96,7 +108,7 @@ final class RunCommandTests: XCTestCase {
                 checked.append(output.file)
             }
         }
-        XCTAssertTrue(checked.contains(NormalizedTables.fundingFile) && checked.contains(NormalizedTables.organizationsFile), "\(checked)")
+        XCTAssertTrue(checked.contains(PartialList.file) && checked.contains(MergeStage.quarantineFile), "\(checked)")
     }
 
     func testRun_whenFundingContentChanges_rerunsFromIngest() throws {
@@ -124,7 +136,6 @@ final class RunCommandTests: XCTestCase {
         XCTAssertTrue(stages.stdout.contains("03_aggregate"), stages.stdout)
     }
 
-    /// The aggregate stage's "inputs" log line: where its rows came from.
     /// The aggregate stage's tables (file name → bytes).
     private func aggregateTables(_ dir: Workdir) throws -> [String: Data] {
         let folder = dir.path + "/out/stages/03_aggregate"
@@ -135,77 +146,65 @@ final class RunCommandTests: XCTestCase {
         return tables
     }
 
-    private func aggregateInputs(_ r: CLI.Result) -> String? {
-        for line in r.stderr.split(separator: "\n") {
-            guard let data = line.data(using: .utf8),
-                  let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-                  obj["stage"] as? String == "aggregate", obj["message"] as? String == "inputs" else { continue }
-            return (obj["counts"] as? [String: Any])?["from"] as? String
-        }
-        return nil
-    }
-
-    /// The full run aggregates the rows as normalize writes them; `--stage aggregate` reads
-    /// the organizations table and the funding facts file normalize wrote beside the funding
-    /// table: the two must give the same bytes (AggregateFeedTests compares them with reading
-    /// the tables on generated sets too).
+    /// `--stage aggregate` merges the partials the normalize stage listed: the same bytes.
     func testRunStage_whenAggregateOutputsDeleted_rebuildsThemIdentically() throws {
         let dir = try project()
-        let first = try run(dir)
-        XCTAssertEqual(first.status, 0)
-        XCTAssertEqual(aggregateInputs(first), "normalize rows as written", first.stderr)
+        XCTAssertEqual(try run(dir).status, 0)
         let folder = dir.path + "/out/stages/03_aggregate"
-        var before: [String: Data] = [:]
-        for f in try FileManager.default.contentsOfDirectory(atPath: folder) where f.hasSuffix(".csv.gz") {
-            before[f] = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + f))
-            try FileManager.default.removeItem(atPath: folder + "/" + f)
-        }
-        XCTAssertEqual(before.count, 5)
+        let before = try aggregateTables(dir)
+        for f in before.keys { try FileManager.default.removeItem(atPath: folder + "/" + f) }
+        XCTAssertEqual(before.count, 6, "five tables and the quarantine")
         let again = try run(dir, ["--stage", "aggregate"])
         XCTAssertEqual(again.status, 0, again.stderr)
         XCTAssertEqual(actions(again), ["aggregate": "ran"])
-        XCTAssertEqual(aggregateInputs(again), "normalize organizations table and funding facts file", again.stderr)
-        for (f, data) in before {
-            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/" + f)), data, f)
-        }
+        XCTAssertEqual(try aggregateTables(dir), before)
     }
 
-    /// A normalize stage run on its own feeds no aggregate stage, so it writes no facts file:
-    /// a later `--stage aggregate` reads the two tables, with the same bytes as a full run.
-    func testRunStage_whenNormalizeRanWithoutAggregate_aggregateReadsTheTables() throws {
+    /// The normalize stage on its own, then the aggregate stage on its own: the tables of a
+    /// full run; the partials were reused, not built again.
+    func testRunStage_whenNormalizeRanAlone_aggregateGivesTheFullRunsTables() throws {
         let dir = try project()
         XCTAssertEqual(try run(dir).status, 0)
         let full = try aggregateTables(dir)
-        XCTAssertTrue(FileManager.default.fileExists(atPath: dir.path + "/out/stages/02_normalize/funding.facts"))
         let normalizeOnly = try run(dir, ["--stage", "normalize"])
         XCTAssertEqual(normalizeOnly.status, 0, normalizeOnly.stderr)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.path + "/out/stages/02_normalize/funding.facts"))
+        XCTAssertEqual(partialActions(normalizeOnly), ["registrations.csv": "reused", "funding.csv": "reused"])
         let again = try run(dir, ["--stage", "aggregate"])
         XCTAssertEqual(again.status, 0, again.stderr)
-        XCTAssertEqual(aggregateInputs(again), "normalize tables", again.stderr)
-        XCTAssertEqual(full.count, 5)
+        XCTAssertEqual(full.count, 6)
         XCTAssertEqual(try aggregateTables(dir), full)
     }
 
-    /// The facts file has no check of its own beyond its structure: one that is no longer
-    /// the file the normalize stage recorded (a changed byte, same size, so the stage still
-    /// looks intact) is not read; the aggregate stage says so and reads the tables, to the
-    /// same tables. (A facts file that is gone makes the normalize stage's outputs missing:
-    /// the clear error of the test below.)
-    func testRunStage_whenFactsFileChanged_aggregateReadsTheTablesAndSaysWhy() throws {
+    /// A partial whose bytes changed (same size, so it looks complete) or that was cut short
+    /// is not trusted: the normalize stage rebuilds it, to the same tables.
+    func testRun_whenAPartialIsDamagedOrTruncated_itIsRebuilt() throws {
         let dir = try project()
         XCTAssertEqual(try run(dir).status, 0)
         let full = try aggregateTables(dir)
-        let facts = dir.path + "/out/stages/02_normalize/funding.facts"
+        let partials = dir.path + "/out/stages/partials"
+        let list = try JSON.read(PartialList.self, from: dir.path + "/out/stages/02_normalize/" + PartialList.file)
+        let funding = try XCTUnwrap(list.entries.first { $0.kind == .funding })
+        let registrations = try XCTUnwrap(list.entries.first { $0.kind == .registrations })
+        let facts = partials + "/" + funding.key + PartialFormat.suffix + "/" + PartialFormat.factsFile
         var bytes = try Data(contentsOf: URL(fileURLWithPath: facts))
-        bytes[bytes.count / 3] ^= 0x01  // inside the rows: the structure may well still hold
+        bytes[bytes.count / 3] ^= 0x01
         try bytes.write(to: URL(fileURLWithPath: facts))
-        let again = try run(dir, ["--stage", "aggregate"])
+        let rows = partials + "/" + registrations.key + PartialFormat.suffix + "/" + PartialFormat.rowsFile
+        let cut = try Data(contentsOf: URL(fileURLWithPath: rows)).prefix(100)
+        try cut.write(to: URL(fileURLWithPath: rows))
+        let again = try run(dir, ["--from", "normalize"])
         XCTAssertEqual(again.status, 0, again.stderr)
-        XCTAssertEqual(aggregateInputs(again), "normalize tables", again.stderr)
-        XCTAssertTrue(again.stderr.contains("facts file changed since the normalize stage wrote it"), again.stderr)
-        XCTAssertEqual(full.count, 5)
+        XCTAssertEqual(partialActions(again), ["registrations.csv": "built", "funding.csv": "built"])
         XCTAssertEqual(try aggregateTables(dir), full)
+        // Another program version's partial is not used either.
+        let meta = partials + "/" + funding.key + PartialFormat.suffix + "/" + PartialFormat.metaFile
+        let text = try String(contentsOfFile: meta, encoding: .utf8)
+            .replacingOccurrences(of: "\"program\" : \"\(SectorStatsVersion.string)\"", with: "\"program\" : \"0.0.1\"")
+        XCTAssertTrue(text.contains("0.0.1"), text)
+        try text.write(toFile: meta, atomically: true, encoding: .utf8)
+        let third = try run(dir, ["--from", "normalize"])
+        XCTAssertEqual(third.status, 0, third.stderr)
+        XCTAssertEqual(partialActions(third), ["registrations.csv": "reused", "funding.csv": "built"])
     }
 
     func testRunStage_whenNormalizeOutputsMissing_failsWithAClearMessage() throws {
@@ -344,9 +343,8 @@ final class RunCommandTests: XCTestCase {
 
     /// Twelve rows of 9,999,999,999,999,999.99 元 (the largest amount DATA.md's 18 digits of
     /// fen allow): each is accepted, but their sum, 1.2e19 fen, is beyond Int64 (9.2e18).
-    /// That is the aggregate stage's error, in a full run (which feeds the aggregate stage
-    /// from normalize) as in a rerun of the stage: normalize stays committed with its tables
-    /// and quarantine, and the run fails in aggregate.
+    /// That is the aggregate stage's (the merge's) error, in a full run as in a rerun of the
+    /// stage: normalize stays committed with its partials, and the run fails in aggregate.
     func testRun_whenFundingSumsOverflow_failsInTheAggregateStageWithNormalizeCommitted() throws {
         let dir = try project()
         var rows = "记录编号,受赠组织统一社会信用代码,受赠组织名称,资金来源,捐赠方,捐赠方行业,金额,其中现金及有价证券,物资折价,捐赠日期,用途,受益地区,受益人次\n"
@@ -362,12 +360,13 @@ final class RunCommandTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("funding_summary sum for 2020") && r.stderr.contains("Int64"), r.stderr)
         let normalize = dir.path + "/out/stages/02_normalize"
         XCTAssertTrue(FileManager.default.fileExists(atPath: normalize + "/stage.json"), "normalize was not committed")
-        XCTAssertTrue(FileManager.default.fileExists(atPath: normalize + "/" + NormalizeStage.quarantineFile))
-        let result = try JSONDecoder().decode(NormalizeResult.self, from: Data(contentsOf: URL(fileURLWithPath: normalize + "/normalize.json")))
-        XCTAssertEqual(result.funding.accepted, 12)
-        XCTAssertEqual(result.funding.quarantined, 1)
+        let list = try JSON.read(PartialList.self, from: normalize + "/" + PartialList.file)
+        let funding = try XCTUnwrap(list.entries.first { $0.kind == .funding })
+        let partial = try Partial(folder: dir.path + "/out/stages/partials/" + funding.key + PartialFormat.suffix, verify: true)
+        XCTAssertEqual(partial.meta.accounting.accepted, 12)
+        XCTAssertEqual(partial.meta.accounting.quarantined, 1)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.path + "/out/stages/03_aggregate/stage.json"))
-        // A rerun of the stage alone (reading the tables) fails the same way.
+        // A rerun of the stage alone fails the same way.
         let again = try run(dir, ["--stage", "aggregate"])
         XCTAssertEqual(again.status, r.status, again.stderr)
     }

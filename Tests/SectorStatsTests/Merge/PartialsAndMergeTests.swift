@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 @testable import SectorStats
 
-/// The normalize stage on fixtures holding one row per problem DATA.md lists
+/// Normalizing into partials and merging them, on fixtures holding one row per problem DATA.md lists
 /// (Tests/Fixtures/normalize/make_fixtures.py writes them, with a comment per line).
 /// Every expected value below is worked out by hand from DATA.md:
 /// - capital is under a `注册资金(万元)` header, so a bare number is 万元: `10` → 100,000
@@ -16,7 +16,7 @@ import XCTest
 ///   （）folded to ().
 /// - line 26's region 110103 (崇文区) is retired: it resolves, but it is not a county of the
 ///   current reference, so county_code is empty; line 25 is national-level (100000).
-final class NormalizeStageTests: XCTestCase {
+final class PartialsAndMergeTests: XCTestCase {
     private let asOf = CivilDate(year: 2021, month: 12, day: 31)!
 
     private func regions() throws -> RegionTable {
@@ -37,7 +37,7 @@ final class NormalizeStageTests: XCTestCase {
         }
         let out = dir.path + "/out-" + suffix
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        return try NormalizeStage.run(registrations: [InputFile(path: regPath)], funding: [InputFile(path: fundPath)],
+        return try PartialsAndMerge.run(registrations: [InputFile(path: regPath)], funding: [InputFile(path: fundPath)],
                                       regions: try regions(), asOf: asOf, folder: out)
     }
 
@@ -95,7 +95,7 @@ final class NormalizeStageTests: XCTestCase {
         let dir = try Workdir()
         let result = try run(dir, suffix: "utf8")
         let (header, rows) = try readAll(dir.path + "/out-utf8/quarantine.csv.gz")
-        XCTAssertEqual(header, NormalizeStage.quarantineColumns)
+        XCTAssertEqual(header, MergeStage.quarantineColumns)
         let got = rows.map { [$0.fields[0], $0.fields[1], $0.fields[2], $0.fields[3]] }
         let fund = "funding_every_defect_utf8.csv", reg = "registrations_every_defect_utf8.csv"
         // Sorted by source (UTF-8 bytes: "funding…" < "registrations…"), then line.
@@ -150,7 +150,7 @@ final class NormalizeStageTests: XCTestCase {
     func testRun_whenRequiredColumnMissing_refusesTheFileNamingIt() throws {
         let dir = try Workdir()
         let path = try dir.file("no_uscc.csv", "社会组织名称,社会组织类型,成立登记日期\n某协会,社会团体,2020-01-01\n")
-        XCTAssertThrowsError(try NormalizeStage.run(registrations: [InputFile(path: path)], funding: [], regions: try regions(),
+        XCTAssertThrowsError(try PartialsAndMerge.run(registrations: [InputFile(path: path)], funding: [], regions: try regions(),
                                                     asOf: asOf, folder: dir.path)) { error in
             let e = error as? SectorStatsError
             XCTAssertEqual(e?.code, .inputRefused)
@@ -212,26 +212,36 @@ final class NormalizeStageTests: XCTestCase {
             }
             XCTAssertEqual(accepted, 9, suffix)  // 8 organizations + 1 superseded by a later row
 
+            // Funding rows go into the partial as values and normalized text: the same as the
+            // record normalize(_:) builds, field by field.
             let fund = try CSVReader(path: Fixtures.path("normalize/funding_every_defect_\(suffix).csv"))
             let fundNormalizer = try FundingNormalizer(header: fund.header, source: fund.name, asOf: asOf, regions: regions)
             accepted = 0
             try fund.forEachRecord { r in
-                let direct = CSVWriter()
-                var idEnd = -1
-                let outcome = try fundNormalizer.normalize(r, encodingInto: direct, idEnd: &idEnd)
-                switch (fundNormalizer.normalize(r), outcome) {
-                case (.accepted(let record, let warnings), .passed(let checked)):
-                    let viaRecord = CSVWriter()
-                    try NormalizedTables.encode(record, to: viaRecord)
-                    XCTAssertEqual(String(decoding: direct.bytes, as: UTF8.self), String(decoding: viaRecord.bytes, as: UTF8.self))
-                    XCTAssertEqual(String(decoding: direct.bytes[..<idEnd], as: UTF8.self), record.recordID)
-                    XCTAssertEqual(checked.warnings.list, warnings)
+                var chunk = FundingChunk(expectedRows: 1)
+                fundNormalizer.normalize(r, into: &chunk)
+                switch fundNormalizer.normalize(r) {
+                case .accepted(let record, let warnings):
+                    guard let row = chunk.rows.first else { return XCTFail("line \(r.line): kept by one path only") }
+                    let text = chunk.text
+                    func field(_ from: Int, _ to: Int) -> String { String(decoding: text[from..<to], as: UTF8.self) }
+                    XCTAssertEqual(field(0, row.ends.0), record.recordID)
+                    XCTAssertEqual(field(row.ends.0, row.ends.1), record.recipientUSCC)
+                    XCTAssertEqual(field(row.ends.1, row.ends.2), record.recipientName)
+                    XCTAssertEqual(field(row.ends.2, row.ends.3), record.funder)
+                    XCTAssertEqual(field(row.ends.3, row.ends.4), record.funderIndustry)
+                    XCTAssertEqual([row.amount, row.cash, row.inKind, row.beneficiaries],
+                                   [record.amountFen, record.cashFen, record.inKindFen, record.beneficiaries])
+                    XCTAssertEqual(row.received, record.receivedOn)
+                    XCTAssertEqual(row.purpose, record.purpose)
+                    XCTAssertEqual(row.sourceType, record.sourceType)
+                    XCTAssertEqual(row.region, record.beneficiaryRegionCode)
+                    XCTAssertEqual(row.line, record.line)
+                    XCTAssertEqual(row.warnings.list, warnings)
                     accepted += 1
-                case (.quarantined(let a), .failed(let b)):
-                    XCTAssertEqual(a, b)
-                    XCTAssertTrue(direct.bytes.isEmpty, "line \(r.line)")
-                default:
-                    XCTFail("\(suffix) funding line \(r.line): the two paths disagree")
+                case .quarantined(let q):
+                    XCTAssertEqual(chunk.quarantine, [q])
+                    XCTAssertTrue(chunk.rows.isEmpty, "line \(r.line)")
                 }
             }
             XCTAssertEqual(accepted, 6, suffix)  // 5 written + 1 duplicate record_id
@@ -239,9 +249,9 @@ final class NormalizeStageTests: XCTestCase {
     }
 
     func testRun_whenInputsAreReadInAnotherOrderThanTheirNames_quarantineIsStillSortedBySourceThenLine() throws {
-        // The quarantine is written while the stage runs (QuarantineSink): a file's rows go
-        // out when its name is next in sorted order, else they wait for their turn. Read
-        // order: z_reg, b_reg, m_fund, a_fund; output order: a_fund, b_reg, m_fund, z_reg.
+        // Each partial holds its file's quarantine in line order; the merge writes the files
+        // in name order. Read order: z_reg, b_reg, m_fund, a_fund; output order: a_fund,
+        // b_reg, m_fund, z_reg.
         // Each copy quarantines what the single fixture does (the test above): funding lines
         // 3–15, registration lines 4–21 (duplicates across files are not quarantined).
         let dir = try Workdir()
@@ -260,7 +270,7 @@ final class NormalizeStageTests: XCTestCase {
         for (threads, chunkBytes) in [(1, 1 << 30), (2, 64)] {
             let out = dir.path + "/out-\(threads)"
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-            let result = try NormalizeStage.run(registrations: regs, funding: funds, regions: try regions(), asOf: asOf,
+            let result = try PartialsAndMerge.run(registrations: regs, funding: funds, regions: try regions(), asOf: asOf,
                                                 folder: out, threads: threads, chunkBytes: chunkBytes)
             let rows = try readAll(out + "/quarantine.csv.gz").records.map { [$0.fields[0], $0.fields[1]] }
             XCTAssertEqual(rows, expected, "threads \(threads)")
@@ -268,11 +278,10 @@ final class NormalizeStageTests: XCTestCase {
         }
     }
 
-    func testRun_whenAFundingFileIsRefusedAfterTheQuarantineWasStarted_leavesNoFileBehind() throws {
-        // "a_reg.csv" sorts first, so its quarantined rows are compressed into the quarantine
-        // file while the stage runs; the funding file is then refused (no required columns).
-        // The stage throws, and no table — the quarantine being written in the background
-        // included — may be left in the folder.
+    func testRun_whenAFundingFileIsRefused_leavesNoTableAndNoUnfinishedPartial() throws {
+        // The registrations file's partial is built first; the funding file is then refused
+        // (no required columns). Nothing is merged, and no unfinished partial is left: only
+        // the complete partial of the file that was normalized.
         let dir = try Workdir()
         try FileManager.default.createDirectory(atPath: dir.path + "/in", withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: Fixtures.path("normalize/registrations_every_defect_utf8.csv"),
@@ -281,12 +290,15 @@ final class NormalizeStageTests: XCTestCase {
         let out = dir.path + "/out"
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         for threads in [1, 2] {
-            XCTAssertThrowsError(try NormalizeStage.run(
+            XCTAssertThrowsError(try PartialsAndMerge.run(
                 registrations: [InputFile(path: dir.path + "/in/a_reg.csv")], funding: [InputFile(path: refused)],
                 regions: try regions(), asOf: asOf, folder: out, threads: threads, chunkBytes: 64)) { error in
                 XCTAssertEqual((error as? SectorStatsError)?.file, "b_fund.csv", "\(error)")
             }
-            XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out), [], "threads \(threads)")
+            XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out), ["partials"], "threads \(threads)")
+            let partials = try FileManager.default.contentsOfDirectory(atPath: out + "/partials")
+            XCTAssertEqual(partials.count, 1, "\(partials)")
+            XCTAssertTrue(partials.allSatisfy { $0.hasSuffix(PartialFormat.suffix) }, "\(partials)")
         }
     }
 
@@ -300,7 +312,7 @@ final class NormalizeStageTests: XCTestCase {
         for (threads, chunkBytes) in [(1, 1 << 30), (2, 64), (3, 200)] {
             let out = dir.path + "/t\(threads)-\(chunkBytes)"
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-            results.append(try NormalizeStage.run(registrations: [reg, reg], funding: [fund, fund], regions: try regions(), asOf: asOf,
+            results.append(try PartialsAndMerge.run(registrations: [reg, reg], funding: [fund, fund], regions: try regions(), asOf: asOf,
                                                   folder: out, threads: threads, chunkBytes: chunkBytes))
             outputs.append(try ["organizations.csv", "funding.csv"].map { try text(out + "/" + $0) }
                            + [readAll(out + "/quarantine.csv.gz").records.map(\.description).joined(separator: "\n")])

@@ -1,0 +1,77 @@
+/// The clean normalized tables for analysts — every kept organization and funding row, as
+/// plain UTF-8 CSV with ISO dates, money as integer fen and codes instead of labels —
+/// streamed from the partials on request (`sectorstats export organizations|funding`), with
+/// duplicates across files settled as the merge settles them.
+public enum CleanTables {
+    public static let organizationsFile = "organizations.csv"
+    public static let fundingFile = "funding.csv"
+
+    /// The tables' columns, in order; the names are the CSV header.
+    public enum OrganizationColumn: String, CaseIterable, Sendable {
+        case uscc, name, orgType = "org_type", authority, registeredOn = "registered_on", status,
+             deregisteredOn = "deregistered_on", capitalFen = "capital_fen", legalRep = "legal_rep", supervisor, scope,
+             address, regionCode = "region_code", provinceCode = "province_code", countyCode = "county_code",
+             isCommunity = "is_community", isCharity = "is_charity", source, line
+    }
+
+    public enum FundingColumn: String, CaseIterable, Sendable {
+        case recordID = "record_id", recipientUSCC = "recipient_uscc", recipientName = "recipient_name",
+             sourceType = "source_type", funder, funderIndustry = "funder_industry", amountFen = "amount_fen",
+             cashFen = "cash_fen", inKindFen = "in_kind_fen", receivedOn = "received_on", purpose,
+             beneficiaryRegionCode = "beneficiary_region_code", beneficiaries, source, line
+    }
+
+    public static let organizationColumns = OrganizationColumn.allCases.map(\.rawValue)
+    public static let fundingColumns = FundingColumn.allCases.map(\.rawValue)
+
+    /// Writes the kept organizations of the registration partials (in input order) to `w`.
+    public static func writeOrganizations(_ partials: [Partial], to w: CSVWriter) throws {
+        try w.writeRow(organizationColumns)
+        let registry = try RegistryMerge(partials)
+        for (p, partial) in partials.enumerated() {
+            var c = SectionCursor(partial.bytes(PartialFormat.rowsFile))
+            for row in 0..<partial.meta.rows {
+                guard let bytes = c.string() else { throw partial.corrupt(PartialFormat.rowsFile, "row \(row + 1) is cut short") }
+                if !registry.superseded[p][row] { try w.append(encoded: bytes, rows: 1) }
+            }
+        }
+    }
+
+    /// Writes the kept funding rows of the funding partials (in input order) to `w`.
+    public static func writeFunding(_ partials: [Partial], to w: CSVWriter) throws {
+        try w.writeRow(fundingColumns)
+        let dedup = try FundingDedup(partials)
+        for (p, partial) in partials.enumerated() {
+            let names = try FundingNames(partial)
+            let facts = partial.bytes(PartialFormat.factsFile)
+            var ids = SectionCursor(partial.bytes(PartialFormat.idsFile))
+            for b in 0..<partial.meta.rowBlocks.count {
+                let range = Partial.block(b, starts: partial.meta.rowBlocks, end: facts.count)
+                var cursor = SectionCursor(facts, from: range.lowerBound, to: range.upperBound)
+                var line = 0
+                let first = b * PartialFormat.blockRows
+                for r in first..<min(first + PartialFormat.blockRows, partial.meta.rows) {
+                    let row = try FundingPartialRow.read(&cursor, line: &line, partial: partial)
+                    guard let id = ids.string() else { throw partial.corrupt(PartialFormat.idsFile, "record_id \(r + 1) is cut short") }
+                    if dedup.duplicate[p][r] { continue }
+                    w.field(bytes: id)
+                    w.field(bytes: names.recipientCodes[row.recipient])
+                    w.field(bytes: names.recipientNames[row.recipient])
+                    w.field(row.sourceType.rawValue)
+                    if row.funder >= 0 { names.funders.withBytes(row.funder) { w.field(bytes: $0) } } else { w.field("") }
+                    if row.industry >= 0 { names.industries.withBytes(row.industry) { w.field(bytes: $0) } } else { w.field("") }
+                    w.field(row.amount)
+                    w.field(row.cash)
+                    w.field(row.inKind)
+                    w.field(date: row.received)
+                    w.field(row.purpose.rawValue)
+                    w.field(row.region.map(Int64.init))
+                    w.field(row.beneficiaries)
+                    w.field(partial.meta.file)
+                    w.field(Int64(row.line))
+                    try w.endRow()
+                }
+            }
+        }
+    }
+}

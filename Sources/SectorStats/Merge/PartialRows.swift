@@ -1,0 +1,203 @@
+/// Reading the rows of partials, and settling duplicates across them (DATA.md §4, §5):
+/// registrations — the last row of a USCC in input order wins; funding — the first row of a
+/// record_id wins. Within one file the partial has settled them already.
+
+/// The registry across registration partials: which rows are kept, in input order.
+struct RegistryMerge {
+    /// Per partial, per row: superseded by a row of a later file.
+    private(set) var superseded: [[Bool]]
+    /// Per partial: its rows superseded by later files.
+    private(set) var duplicates: [Int]
+    /// The kept rows' entries, in input order, and their warnings.
+    private(set) var entries: [OrganizationIndex.Entry] = []
+    private(set) var warnings: [String: Int] = [:]
+
+    init(_ partials: [Partial]) throws {
+        let total = partials.reduce(0) { $0 + $1.meta.rows }
+        superseded = partials.map { [Bool](repeating: false, count: $0.meta.rows) }
+        duplicates = [Int](repeating: 0, count: partials.count)
+        // Global row → (partial, row), by the partials' row counts.
+        var firstRow: [Int] = []
+        var table = USCCTable(capacity: max(total, 16))
+        var at = 0
+        var all: [(entry: OrganizationIndex.Entry, warnings: WarningCounts)] = []
+        all.reserveCapacity(total)
+        for (p, partial) in partials.enumerated() {
+            firstRow.append(at)
+            for row in 0..<partial.meta.rows {
+                let (entry, warnings) = try Self.entry(partial, row)
+                if let earlier = table.replace(entry.uscc, id: Int32(at)) {
+                    // The earlier row is in an earlier file (a file's own are settled).
+                    let e = Int(earlier)
+                    var q = p
+                    while firstRow[q] > e { q -= 1 }
+                    superseded[q][e - firstRow[q]] = true
+                    duplicates[q] += 1
+                }
+                all.append((entry, warnings))
+                at += 1
+            }
+        }
+        var g = 0
+        for (p, partial) in partials.enumerated() {
+            for row in 0..<partial.meta.rows {
+                defer { g += 1 }
+                if superseded[p][row] { continue }
+                entries.append(all[g].entry)
+                all[g].warnings.add(to: &warnings)
+            }
+        }
+    }
+
+    /// Row `row` of a registration partial's `entries.bin`.
+    static func entry(_ partial: Partial, _ row: Int) throws -> (OrganizationIndex.Entry, WarningCounts) {
+        let all = partial.bytes(PartialFormat.entriesFile)
+        let at = row * PartialFormat.entryBytes
+        @inline(__always) func word32(_ o: Int) -> UInt32 {
+            UInt32(littleEndian: all.loadUnaligned(fromByteOffset: at + o, as: UInt32.self))
+        }
+        @inline(__always) func word64(_ o: Int) -> UInt64 {
+            UInt64(littleEndian: all.loadUnaligned(fromByteOffset: at + o, as: UInt64.self))
+        }
+        let high = word64(0), low = word64(8)
+        // 31^9: each half is nine base-31 digits.
+        let limit: UInt64 = 26_439_622_160_671
+        let type = Int(all[at + 36])
+        guard high < limit, low < limit, type < OrgType.byOrdinal.count,
+              let registered = PartialFormat.unpackDate(UInt64(word32(16))) else {
+            throw partial.corrupt(PartialFormat.entriesFile, "entry \(row + 1) holds values the builder never writes")
+        }
+        let dereg = word32(20)
+        var deregistered: CivilDate?
+        if dereg != 0 {
+            guard let d = PartialFormat.unpackDate(UInt64(dereg)) else {
+                throw partial.corrupt(PartialFormat.entriesFile, "entry \(row + 1) holds values the builder never writes")
+            }
+            deregistered = d
+        }
+        let entry = OrganizationIndex.Entry(
+            uscc: USCC(high: high, low: low), type: OrgType.byOrdinal[type], registeredOn: registered,
+            deregisteredOn: deregistered, provinceCode: Int32(bitPattern: word32(24)), countyCode: Int32(bitPattern: word32(28)))
+        return (entry, WarningCounts(packed: word32(32)))
+    }
+}
+
+/// Funding duplicates across partials: one set of every record_id, filled in input order.
+/// The one structure of the merge that grows with the funding history (the scale-out driver
+/// splits it by hash bucket).
+struct FundingDedup {
+    /// Per partial, per row: a record_id seen in an earlier file.
+    private(set) var duplicate: [[Bool]]
+    private(set) var duplicates: [Int]
+
+    init(_ partials: [Partial]) throws {
+        var seen = ByteKeySet()
+        seen.reserve(partials.reduce(0) { $0 + $1.meta.rows })
+        duplicate = []
+        duplicates = []
+        for partial in partials {
+            var flags = [Bool](repeating: false, count: partial.meta.rows)
+            var count = 0
+            // A second cursor runs ahead, so that the slots of the next keys are loaded
+            // while this one goes in (every insert is a cache miss in a large table).
+            let bytes = partial.bytes(PartialFormat.idsFile)
+            var cursor = SectionCursor(bytes)
+            var lead = SectionCursor(bytes)
+            for _ in 0..<12 { if let id = lead.string() { seen.prefetch(id) } }
+            for row in 0..<partial.meta.rows {
+                guard let id = cursor.string() else {
+                    throw partial.corrupt(PartialFormat.idsFile, "record_id \(row + 1) is cut short")
+                }
+                if let next = lead.string() { seen.prefetch(next) }
+                if !seen.insert(id) {
+                    flags[row] = true
+                    count += 1
+                }
+            }
+            guard cursor.atEnd else {
+                throw partial.corrupt(PartialFormat.idsFile, "more record_ids than its \(partial.meta.rows) rows")
+            }
+            duplicate.append(flags)
+            duplicates.append(count)
+        }
+    }
+}
+
+/// The names of a funding partial: recipients (code and name), funders, industries.
+struct FundingNames {
+    /// Per recipient id: its normalized recipient_uscc and recipient_name.
+    var recipientCodes: [UnsafeBufferPointer<UInt8>] = []
+    var recipientNames: [UnsafeBufferPointer<UInt8>] = []
+    var funders = ByteInterner()
+    var industries = ByteInterner()
+
+    /// The bytes point into the partial's mapping: valid while `partial` is alive.
+    init(_ partial: Partial) throws {
+        var c = SectionCursor(partial.bytes(PartialFormat.namesFile))
+        let bad = { partial.corrupt(PartialFormat.namesFile, "the names end early or hold more than the meta says") }
+        recipientCodes.reserveCapacity(partial.meta.recipients)
+        recipientNames.reserveCapacity(partial.meta.recipients)
+        for _ in 0..<partial.meta.recipients {
+            guard let key = c.string() else { throw bad() }
+            var k = SectionCursor(UnsafeRawBufferPointer(key))
+            guard let code = k.string() else { throw bad() }
+            recipientCodes.append(code)
+            recipientNames.append(UnsafeBufferPointer(rebasing: key[k.at...]))
+        }
+        for (count, what) in [(partial.meta.funders, 0), (partial.meta.industries, 1)] {
+            var interner = ByteInterner()
+            for id in 0..<count {
+                guard let name = c.string(), interner.intern(name) == Int32(id) else { throw bad() }
+            }
+            if what == 0 { funders = interner } else { industries = interner }
+        }
+        guard c.atEnd else { throw bad() }
+    }
+}
+
+/// One decoded row of a funding partial's `facts.bin`.
+struct FundingPartialRow {
+    var recipient: Int
+    /// -1: empty.
+    var funder: Int32
+    var industry: Int32
+    var amount: Int64
+    var cash: Int64?
+    var inKind: Int64?
+    var beneficiaries: Int64
+    var received: CivilDate
+    var region: Int?
+    var line: Int
+    var warnings: WarningCounts
+    var purpose: Purpose
+    var sourceType: SourceType
+
+    /// Reads the next row; `line` carries the previous row's line in and this row's out.
+    @inline(__always)
+    static func read(_ c: inout SectionCursor, line: inout Int, partial: Partial) throws -> FundingPartialRow {
+        let meta = partial.meta
+        func bad() -> SectorStatsError {
+            partial.corrupt(PartialFormat.factsFile, "a row near byte \(c.at) holds values the builder never writes")
+        }
+        guard let recipient = c.varint(), recipient < UInt64(meta.recipients),
+              let funder = c.varint(), funder <= UInt64(meta.funders),
+              let industry = c.varint(), industry <= UInt64(meta.industries),
+              let amount = c.varint(), amount <= UInt64(Int64.max),
+              let cash = c.varint(), cash <= UInt64(Int64.max) + 1,
+              let inKind = c.varint(), inKind <= UInt64(Int64.max) + 1,
+              let beneficiaries = c.varint(), beneficiaries <= UInt64(Int64.max),
+              let date = c.varint(), let received = PartialFormat.unpackDate(date),
+              let region = c.varint(), region <= UInt64(Int32.max),
+              let step = c.varint(), step <= UInt64(Int32.max),
+              let warnings = c.varint(), warnings <= UInt64(UInt32.max),
+              let kinds = c.byte(), Int(kinds & 0xF) < Purpose.byOrdinal.count, Int(kinds >> 4) < SourceType.byOrdinal.count
+        else { throw bad() }
+        line += Int(step)
+        return FundingPartialRow(
+            recipient: Int(recipient), funder: Int32(funder) - 1, industry: Int32(industry) - 1, amount: Int64(amount),
+            cash: cash == 0 ? nil : Int64(cash - 1), inKind: inKind == 0 ? nil : Int64(inKind - 1),
+            beneficiaries: Int64(beneficiaries), received: received, region: region == 0 ? nil : Int(region - 1),
+            line: line, warnings: WarningCounts(packed: UInt32(warnings)), purpose: Purpose.byOrdinal[Int(kinds & 0xF)],
+            sourceType: SourceType.byOrdinal[Int(kinds >> 4)])
+    }
+}
