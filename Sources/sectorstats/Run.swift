@@ -113,12 +113,9 @@ extension SectorStatsCommand {
                 definition.funding = funding.map { PipelineDefinition.Source(path: absolute($0)) }
             }
             if let maxQuarantinePct { definition.maxQuarantinePct = maxQuarantinePct }
-            let outDir: String
-            if let out { outDir = out.hasPrefix("/") ? out : cwd + "/" + out }
-            else if let o = definition.output { outDir = o.hasPrefix("/") ? o : base + "/" + o }
-            else { outDir = cwd + "/outputs/" + definition.name }
+            let outDir = OutputFolder.resolve(out: out, definition: definition, base: base, cwd: cwd)
             let asOfDate = try asOf.map(CivilDateArgument.parse) ?? definition.asOf ?? CivilDateArgument.today()
-            let threadCount = threads ?? definition.threads ?? ProcessInfo.processInfo.activeProcessorCount
+            let threadCount = threads ?? OutputFolder.threads(definition)
             let selection: StageSelection
             if let s = stage.flatMap(StageName.init) { selection = .only(s) }
             else if from != nil || to != nil { selection = .range(from: from.flatMap(StageName.init), to: to.flatMap(StageName.init)) }
@@ -145,6 +142,21 @@ extension SectorStatsCommand {
             if let p = s.published { out.write("  published: \(p) (also \(s.outputFolder)/latest)\n") }
             out.flush()
         }
+    }
+}
+
+/// The one place the CLI resolves a run's output folder and default thread count.
+enum OutputFolder {
+    /// `--out` (relative to the current folder), else the pipeline's `output` (relative to
+    /// the pipeline file's folder), else `outputs/<name>` in the current folder.
+    static func resolve(out: String?, definition: PipelineDefinition, base: String, cwd: String) -> String {
+        if let out { return out.hasPrefix("/") ? out : cwd + "/" + out }
+        if let o = definition.output { return o.hasPrefix("/") ? o : base + "/" + o }
+        return cwd + "/outputs/" + definition.name
+    }
+
+    static func threads(_ definition: PipelineDefinition) -> Int {
+        definition.threads ?? ProcessInfo.processInfo.activeProcessorCount
     }
 }
 

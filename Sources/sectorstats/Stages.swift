@@ -14,11 +14,16 @@ extension SectorStatsCommand {
         func run() throws {
             do {
                 let request = try target.request()
-                let states = try PipelineRunner(request, logger: Logger(label: "sectorstats")).states()
+                let runner = PipelineRunner(request, logger: Logger(label: "sectorstats"))
+                let states = try runner.states()
+                let partials = try runner.partialStates()
                 let out = OutputStream.standardOutput()
-                out.write("ingest → normalize → aggregate → export   (\(request.outputDirectory))\n")
+                out.write("ingest → normalize (a partial per input) → aggregate (merge) → export   (\(request.outputDirectory))\n")
                 for (stage, state) in states {
                     out.write("  \(stage.folderName.padding(toLength: 13, withPad: " ", startingAt: 0)) \(state)\n")
+                    if stage == .normalize {
+                        for p in partials { out.write("      \(p.file): \(p.state)\n") }
+                    }
                 }
                 out.flush()
             } catch { throw fail(error) }
@@ -86,13 +91,17 @@ extension SectorStatsCommand {
         }
     }
 
-    /// `sectorstats export TABLE --format csv|tsv|md`: a table for reports.
+    /// `sectorstats export TABLE --format csv|tsv|md`: a table for reports, or a clean table.
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Export a published table as CSV, TSV or Markdown for reports.",
-            discussion: "Text cells beginning with =, +, -, @, tab or CR are prefixed with ' (spreadsheet formula injection); numbers are untouched.")
+            abstract: "Export a published table as CSV, TSV or Markdown for reports, or a clean normalized table as CSV.",
+            discussion: """
+                Text cells beginning with =, +, -, @, tab or CR are prefixed with ' (spreadsheet formula injection); numbers are untouched.
+                `organizations` and `funding` are the clean normalized tables (every kept row; ISO dates, fen, codes), \
+                streamed as CSV from the partials of the last run's normalize stage.
+                """)
 
-        @Argument(help: "A table name, as for show.")
+        @Argument(help: "A table name, as for show; or organizations / funding (the clean tables).")
         var table: String
 
         @Option(help: "csv, tsv or md.")
@@ -109,6 +118,10 @@ extension SectorStatsCommand {
 
         func run() throws {
             do {
+                if ["organizations", "funding"].contains(table) {
+                    guard format == "csv" else { throw ValidationError("the clean tables are exported as csv only") }
+                    return try exportClean()
+                }
                 let path = try TableView.path(of: table, in: try target.outputDirectory())
                 let (header, rows) = try TableView.rows(path: path, where: [], limit: nil)
                 let text = TableView.render(header: header, rows: rows, format: TableView.Format(rawValue: format) ?? .csv)
@@ -121,7 +134,27 @@ extension SectorStatsCommand {
                     o.write(text)
                     o.flush()
                 }
-            } catch { throw fail(error) }
+            } catch let e as ValidationError { throw e } catch { throw fail(error) }
+        }
+
+        /// A clean table, streamed: to a file (atomic), or to stdout a few thousand rows at a time.
+        private func exportClean() throws {
+            let dir = try target.outputDirectory()
+            if let out {
+                let w = try CSVWriter(path: out)
+                try CleanTables.export(table, outputDirectory: dir, to: w)
+                try w.commit()
+            } else {
+                let o = OutputStream.standardOutput()
+                let drain: (CSVWriter) throws -> Void = { w in
+                    w.withBytes { o.write(bytes: $0) }
+                    w.reset()
+                }
+                let w = CSVWriter(reservingCapacity: 1 << 20)
+                try CleanTables.export(table, outputDirectory: dir, to: w, drain: drain)
+                try drain(w)
+                o.flush()
+            }
         }
     }
 }
@@ -151,15 +184,14 @@ struct RunTarget: ParsableArguments {
         let cwd = FileManager.default.currentDirectoryPath
         if let out { return out.hasPrefix("/") ? out : cwd + "/" + out }
         let (d, base) = try definitionAndBase()
-        if let o = d.output { return o.hasPrefix("/") ? o : base + "/" + o }
-        return cwd + "/outputs/" + d.name
+        return OutputFolder.resolve(out: nil, definition: d, base: base, cwd: cwd)
     }
 
     func request() throws -> RunRequest {
         let (d, base) = try definitionAndBase()
         let cwd = FileManager.default.currentDirectoryPath
         return RunRequest(pipeline: d, baseDirectory: base, outputDirectory: try outputDirectory(),
-                          asOf: d.asOf ?? CivilDateArgument.today(), threads: d.threads ?? 2,
+                          asOf: d.asOf ?? CivilDateArgument.today(), threads: OutputFolder.threads(d),
                           referenceDirectory: try reference ?? ReferenceLocator.find(from: [base, cwd]))
     }
 }

@@ -6,10 +6,7 @@ import Foundation
 /// Only `asOf` and `reliefPurposes` change the tables; `threads` and `minChunkBytes` change
 /// how the work is split, never the result; `gzipLevel` changes the `.gz` bytes, not the CSV.
 public struct AggregateSettings: Sendable, Equatable {
-    /// DATA.md §2: 疫情防控, 救灾, 应急救援, 脱贫攻坚, 扶贫.
-    public static let defaultReliefPurposes: Set<Purpose> = [
-        .epidemicControl, .disasterRelief, .emergencyRescue, .povertyEradication, .povertyAlleviation,
-    ]
+    public static let defaultReliefPurposes = Set(Purpose.defaultRelief)
 
     /// The run's as-of date: output years end with its year; rows dated after it are left out
     /// of every table and counted (the normalize stage already quarantines them).

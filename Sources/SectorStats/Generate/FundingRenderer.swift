@@ -141,15 +141,10 @@ struct FundingRenderer {
     static let recordPrefixes = ["JZ", "JZ", "ZZ", "FR"]
 
 
-    /// Membership in `reliefPurposes` without hashing the label (a hot path).
-    static func isRelief(_ purpose: Purpose) -> Bool {
-        switch purpose {
-        case .epidemicControl, .disasterRelief, .emergencyRescue, .povertyEradication, .povertyAlleviation: true
-        default: false
-        }
-    }
-    static let reliefPurposes: Set<Purpose> = [.epidemicControl, .disasterRelief, .emergencyRescue, .povertyEradication,
-                                               .povertyAlleviation]
+    /// Membership in the default relief purposes without hashing the label (a hot path).
+    static func isRelief(_ purpose: Purpose) -> Bool { reliefByOrdinal[purpose.ordinal] }
+    static let reliefPurposes = Set(Purpose.defaultRelief)
+    private static let reliefByOrdinal = Purpose.allCases.map { Purpose.defaultRelief.contains($0) }
 
     /// The number of distinct corporate funders: repeated donors make a real top-funders table.
     /// Capped, so that memory does not grow with the number of rows.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The clean normalized tables for analysts — every kept organization and funding row, as
 /// plain UTF-8 CSV with ISO dates, money as integer fen and codes instead of labels —
 /// streamed from the partials on request (`sectorstats export organizations|funding`), with
@@ -24,8 +26,10 @@ public enum CleanTables {
     public static let organizationColumns = OrganizationColumn.allCases.map(\.rawValue)
     public static let fundingColumns = FundingColumn.allCases.map(\.rawValue)
 
-    /// Writes the kept organizations of the registration partials (in input order) to `w`.
-    public static func writeOrganizations(_ partials: [Partial], to w: CSVWriter) throws {
+    /// Writes the kept organizations of the registration partials (in input order) to `w`;
+    /// `drain` (when given) is called every few thousand rows, to pass on what `w` holds.
+    public static func writeOrganizations(_ partials: [Partial], to w: CSVWriter,
+                                          drain: ((CSVWriter) throws -> Void)? = nil) throws {
         try w.writeRow(organizationColumns)
         let registry = try RegistryMerge(partials)
         for (p, partial) in partials.enumerated() {
@@ -33,12 +37,14 @@ public enum CleanTables {
             for row in 0..<partial.meta.rows {
                 guard let bytes = c.string() else { throw partial.corrupt(PartialFormat.rowsFile, "row \(row + 1) is cut short") }
                 if !registry.superseded[p][row] { try w.append(encoded: bytes, rows: 1) }
+                if row % 4096 == 4095 { try drain?(w) }
             }
         }
     }
 
-    /// Writes the kept funding rows of the funding partials (in input order) to `w`.
-    public static func writeFunding(_ partials: [Partial], to w: CSVWriter) throws {
+    /// Writes the kept funding rows of the funding partials (in input order) to `w`
+    /// (`drain`: as for ``writeOrganizations(_:to:drain:)``).
+    public static func writeFunding(_ partials: [Partial], to w: CSVWriter, drain: ((CSVWriter) throws -> Void)? = nil) throws {
         try w.writeRow(fundingColumns)
         let dedup = try FundingDedup(partials)
         for (p, partial) in partials.enumerated() {
@@ -71,7 +77,25 @@ public enum CleanTables {
                     w.field(Int64(row.line))
                     try w.endRow()
                 }
+                try drain?(w)
             }
+        }
+    }
+
+    /// Writes the clean table `name` (`organizations` or `funding`) of the run whose output
+    /// folder is `outputDirectory`, from the partials its normalize stage lists.
+    public static func export(_ name: String, outputDirectory: String, to w: CSVWriter,
+                              drain: ((CSVWriter) throws -> Void)? = nil) throws {
+        let stages = outputDirectory + "/stages"
+        let listPath = stages + "/" + StageName.normalize.folderName + "/" + PartialList.file
+        guard FileManager.default.fileExists(atPath: listPath) else {
+            throw SectorStatsError(.missingStageInput, file: listPath, "no run in \(outputDirectory) has normalized its inputs yet: run `sectorstats run` first")
+        }
+        let (registrations, funding) = try JSON.read(PartialList.self, from: listPath).open(in: stages + "/partials")
+        switch name {
+        case "organizations": try writeOrganizations(registrations, to: w, drain: drain)
+        case "funding": try writeFunding(funding, to: w, drain: drain)
+        default: throw SectorStatsError(.invalidArgument, field: "table", "the clean tables are organizations and funding, not \(name)")
         }
     }
 }

@@ -1,8 +1,12 @@
 /// What a funding receipt is for: the 14 labels of DATA.md §2. The raw value is the
 /// Chinese label, which is also what the outputs carry (DATA.md §4).
 ///
-/// Which purposes count as relief is pipeline configuration, not a property of this type.
+/// Which purposes count as relief is pipeline configuration (`relief_purposes`); this type
+/// only holds the default, in DATA.md §2's order.
 public enum Purpose: String, Sendable, Hashable, CaseIterable {
+    /// DATA.md §2: 疫情防控, 救灾, 应急救援, 脱贫攻坚, 扶贫 — the one home of the default.
+    public static let defaultRelief: [Purpose] = [.epidemicControl, .disasterRelief, .emergencyRescue, .povertyEradication, .povertyAlleviation]
+
     case epidemicControl = "疫情防控"
     case disasterRelief = "救灾"
     case emergencyRescue = "应急救援"

@@ -57,6 +57,12 @@ public struct PartialJob: Sendable {
         ]
     }
 
+    /// The SHA-256 over the region reference tables in `folder` (a partial's `reference`).
+    public static func referenceHash(of folder: String) throws -> String {
+        let files = ["regions.csv", "regions_history.csv"].map { folder + "/" + $0 }
+        return ContentHash.text(try ContentHash.files(files).map(\.sha256).joined(separator: ","))
+    }
+
     public var key: String {
         ContentHash.text(keyParts.keys.sorted().map { "\($0)=\(keyParts[$0] ?? "")" }.joined(separator: "\n"))
     }

@@ -20,6 +20,9 @@ public struct PartialList: Codable, Sendable, Equatable {
 
     public var entries: [Entry]
 
+    /// `built` or `reused`, as the run that wrote the list did with the partial of `key`.
+    public func status(of key: String) -> String { entries.first { $0.key == key }?.partial ?? "reused" }
+
     /// Opens the listed partials (registrations, funding) in `folder`.
     public func open(in folder: String) throws -> (registrations: [Partial], funding: [Partial]) {
         var registrations: [Partial] = []

@@ -64,32 +64,26 @@ public struct Manifest: Codable, Sendable {
         case unmatchedRecipients = "unmatched_recipients"
     }
 
-    /// `partials`: the normalize stage's list, in the inventory's order; `built`: whether this
-    /// run's normalize stage ran (else every partial was reused).
-    static func make(pipeline: String, asOf: CivilDate, inventory: Inventory, normalize: NormalizeResult,
-                     aggregate: AggregateSummary, outputs: [Output], stages: [StageOutcome], partials: PartialList,
-                     built: Bool) -> Manifest {
-        func inputs(_ kind: String, _ files: [Inventory.File], _ acc: [RowAccounting]) -> [Input] {
-            let entries = partials.entries.filter { $0.kind.rawValue == kind }
-            return zip(files, acc).enumerated().map { i, pair in
-                let (f, a) = pair
-                let entry = i < entries.count ? entries[i] : nil
-                return Input(kind: kind, path: f.path, bytes: f.bytes, sha256: f.sha256, encoding: f.encoding, rowsRead: a.rowsRead,
-                             accepted: a.accepted, quarantined: a.quarantined, duplicates: a.duplicates,
-                             quarantinedByReason: a.quarantinedByReason, partialKey: entry?.key,
-                             partial: entry.map { built ? $0.partial : "reused" })
-            }
+    /// `inputs`: each input's partial (its file's path, size, hash, encoding and key) with
+    /// whether this run `built` or `reused` it, in source order, aligned with the
+    /// accounting of `normalize`.
+    public static func make(pipeline: String, asOf: CivilDate, inputs: [(meta: PartialMeta, partial: String)],
+                            normalize: NormalizeResult, aggregate: AggregateSummary, outputs: [Output], stages: [Stage]) -> Manifest {
+        let accounting = normalize.registrationFiles + normalize.fundingFiles
+        let described = zip(inputs, accounting).map { input, a in
+            Input(kind: input.meta.kind.rawValue, path: input.meta.path, bytes: input.meta.bytes, sha256: input.meta.sha256,
+                  encoding: input.meta.encoding, rowsRead: a.rowsRead, accepted: a.accepted, quarantined: a.quarantined,
+                  duplicates: a.duplicates, quarantinedByReason: a.quarantinedByReason, partialKey: input.meta.key,
+                  partial: input.partial)
         }
         func source(_ a: RowAccounting) -> Source {
             Source(rowsRead: a.rowsRead, accepted: a.accepted, quarantined: a.quarantined, duplicates: a.duplicates)
         }
-        var allStages = stages.map { Stage(stage: $0.stage.rawValue, action: $0.action.rawValue, seconds: ($0.seconds * 1000).rounded() / 1000) }
-        allStages.append(Stage(stage: StageName.export.rawValue, action: StageOutcome.Action.ran.rawValue, seconds: 0))
         return Manifest(
-            pipeline: pipeline, asOf: asOf.description,
-            inputs: inputs("registrations", inventory.registrations, normalize.registrationFiles) + inputs("funding", inventory.funding, normalize.fundingFiles),
+            pipeline: pipeline, asOf: asOf.description, inputs: described,
             sources: ["registrations": source(normalize.registrations), "funding": source(normalize.funding)],
-            outputs: outputs, stages: allStages, warnings: normalize.warnings, unmatchedRecipients: aggregate.unmatchedRecipients)
+            outputs: outputs, stages: stages.map { Stage(stage: $0.stage, action: $0.action, seconds: ($0.seconds * 1000).rounded() / 1000) },
+            warnings: normalize.warnings, unmatchedRecipients: aggregate.unmatchedRecipients)
     }
 }
 

@@ -33,10 +33,13 @@ public struct PipelineDefinition: Sendable, Equatable {
     public var reliefPurposes: [Purpose] = PipelineDefinition.defaultReliefPurposes
     /// Refuse the run (exit 65) when more than this percentage of rows is quarantined.
     public var maxQuarantinePct: Double?
+    /// Also publish the clean normalized tables (`organizations.csv.gz`, `funding.csv.gz`)
+    /// with every run; otherwise `sectorstats export organizations|funding` makes them.
+    public var cleanTables = false
     public var registrations: [Source] = []
     public var funding: [Source] = []
 
-    public static let defaultReliefPurposes: [Purpose] = [.epidemicControl, .disasterRelief, .emergencyRescue, .povertyEradication, .povertyAlleviation]
+    public static let defaultReliefPurposes: [Purpose] = Purpose.defaultRelief
 
     public init(name: String) { self.name = name }
 
@@ -91,7 +94,7 @@ public struct PipelineDefinition: Sendable, Equatable {
         }
 
         mutating func definition(_ m: Node.Mapping) throws -> PipelineDefinition {
-            try keys(m, allowed: ["version", "name", "as_of", "output", "gzip_level", "threads", "relief_purposes", "max_quarantine_pct", "sources"], at: "")
+            try keys(m, allowed: ["version", "name", "as_of", "output", "gzip_level", "threads", "relief_purposes", "max_quarantine_pct", "clean_tables", "sources"], at: "")
             guard let version = try int(m["version"], "version") else { throw fail("version", "missing: write `version: 1`") }
             guard version == PipelineDefinition.supportedVersion else {
                 throw fail("version", "unsupported version \(version); this sectorstats reads version \(PipelineDefinition.supportedVersion)")
@@ -117,6 +120,10 @@ public struct PipelineDefinition: Sendable, Equatable {
             if let s = try string(m["max_quarantine_pct"], "max_quarantine_pct") {
                 guard let v = Double(s), v >= 0, v <= 100 else { throw fail("max_quarantine_pct", "expected a percentage 0…100") }
                 p.maxQuarantinePct = v
+            }
+            if let s = try string(m["clean_tables"], "clean_tables") {
+                guard let v = Bool(s) else { throw fail("clean_tables", "expected true or false, got \"\(s)\"") }
+                p.cleanTables = v
             }
             if let list = m["relief_purposes"] {
                 guard let seq = list.sequence else { throw fail("relief_purposes", "expected a list of purposes") }

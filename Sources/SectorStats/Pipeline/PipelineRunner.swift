@@ -116,6 +116,23 @@ public final class PipelineRunner {
         return out
     }
 
+    /// Per input file, in source order: whether a partial of its current key is cached, and
+    /// if not why (what changed since the partial the last normalize stage listed for the
+    /// same path), without building anything (the inputs are hashed to know).
+    public func partialStates() throws -> [(file: String, state: String)] {
+        let inv = try plannedInputs()
+        let previous = (try? JSON.read(PartialList.self, from: store.folder(.normalize) + "/" + PartialList.file))?.entries ?? []
+        return PartialStage.jobs(inv, asOf: request.asOf, referenceHash: try referenceHash()).map { job in
+            let key = job.key
+            if PartialStage.present(key, in: partialsFolder) { return (job.path, "partial fresh (\(key.prefix(12)))") }
+            guard let old = previous.first(where: { $0.path == job.path && $0.kind == job.kind }) else {
+                return (job.path, "partial stale: new input, never normalized")
+            }
+            if old.key == key { return (job.path, "partial stale: missing from the cache") }
+            return (job.path, "partial stale: " + PipelineRunner.changed(old: old.keyParts, new: job.keyParts))
+        }
+    }
+
     static func changed(old: [String: String], new: [String: String]) -> String {
         let keys = Set(old.keys).union(new.keys).sorted()
         let diff = keys.filter { old[$0] != new[$0] }
@@ -133,7 +150,7 @@ public final class PipelineRunner {
         let lock = try RunLock(folder: request.outputDirectory)
         defer { withExtendedLifetime(lock) {} }
         store.sweep()
-        sweepRuns()
+        Publisher(outputDirectory: request.outputDirectory, keepRuns: request.keepRuns).sweep()
         var status = RunStatus(pipeline: request.pipeline.name, startedAt: started, finishedAt: "", outcome: "running",
                                message: nil, outputFolder: request.outputDirectory, published: nil, stages: [],
                                registrations: nil, funding: nil, tables: [:])
@@ -225,6 +242,7 @@ public final class PipelineRunner {
             parts["gzip_level"] = String(request.pipeline.gzipLevel)
             parts["pipeline"] = request.pipeline.name
             parts["max_quarantine_pct"] = request.pipeline.maxQuarantinePct.map { String($0) } ?? ""
+            parts["clean_tables"] = String(request.pipeline.cleanTables)
         }
         if s != .ingest {
             // The previous stage's outputs, by content.
@@ -351,8 +369,7 @@ public final class PipelineRunner {
     /// The SHA-256 of the region reference tables (part of every partial's key).
     func referenceHash() throws -> String {
         if let cachedReferenceHash { return cachedReferenceHash }
-        let files = ["regions.csv", "regions_history.csv"].map { request.referenceDirectory + "/" + $0 }
-        let h = ContentHash.text(try ContentHash.files(files).map(\.sha256).joined(separator: ","))
+        let h = try PartialJob.referenceHash(of: request.referenceDirectory)
         cachedReferenceHash = h
         return h
     }
@@ -370,7 +387,6 @@ public final class PipelineRunner {
     // MARK: - Export and publication
 
     private func export(into tmp: String, log: Logger) throws -> [String] {
-        let inv = try JSON.read(Inventory.self, from: try input(.ingest, "inventory.json"))
         let normalize = try JSON.read(NormalizeResult.self, from: try input(.aggregate, "normalize.json"))
         let partials = try JSON.read(PartialList.self, from: try input(.normalize, PartialList.file))
         // Built in this run only when this run's normalize stage ran.
@@ -386,59 +402,39 @@ public final class PipelineRunner {
                                               Double(q) * 100 / Double(read), q, read, max))
             }
         }
-        let runs = request.outputDirectory + "/runs"
-        try FileManager.default.createDirectory(atPath: runs, withIntermediateDirectories: true)
-        let id = PipelineRunner.runID()
-        let staging = runs + "/.tmp-" + id
-        try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
-        Cleanup.shared.register(staging)
-        var outputs: [Manifest.Output] = []
+        let publisher = Publisher(outputDirectory: request.outputDirectory, keepRuns: request.keepRuns)
+        var files: [Publisher.File] = []
         for file in aggregate.files where file != MergeStage.quarantineFile {
-            let src = try input(.aggregate, file)
-            try FileManager.default.copyItem(atPath: src, toPath: staging + "/" + file)
-            outputs.append(Manifest.Output(file: file, rows: aggregate.tables[file] ?? 0, sha256: try ContentHash.file(src).sha256))
+            files.append(.init(name: file, path: try input(.aggregate, file), rows: aggregate.tables[file] ?? 0))
         }
-        let q = try input(.aggregate, MergeStage.quarantineFile)
-        try FileManager.default.copyItem(atPath: q, toPath: staging + "/" + MergeStage.quarantineFile)
-        outputs.append(Manifest.Output(file: MergeStage.quarantineFile, rows: normalize.quarantineRows, sha256: try ContentHash.file(q).sha256))
-        let manifest = Manifest.make(pipeline: request.pipeline.name, asOf: request.asOf, inventory: inv, normalize: normalize,
-                                     aggregate: aggregate, outputs: outputs.sorted { $0.file < $1.file }, stages: outcomes,
-                                     partials: partials, built: normalizeRan)
-        try JSON.write(manifest, to: staging + "/manifest.json")
-        AtomicFile.syncDirectory(staging)
-        try FileManager.default.moveItem(atPath: staging, toPath: runs + "/" + id)
-        Cleanup.shared.unregister(staging)
-        // Swap OUT/latest atomically: a new symlink renamed over the old one.
-        let link = request.outputDirectory + "/.latest-" + id
-        try? FileManager.default.removeItem(atPath: link)
-        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "runs/" + id)
-        guard rename(link, request.outputDirectory + "/latest") == 0 else {
-            throw SectorStatsError(.fileNotWritable, file: request.outputDirectory + "/latest", "cannot publish: \(String(cString: strerror(errno)))")
+        files.append(.init(name: MergeStage.quarantineFile, path: try input(.aggregate, MergeStage.quarantineFile),
+                           rows: normalize.quarantineRows))
+        let metas = try partials.open(in: partialsFolder)
+        if request.pipeline.cleanTables {
+            // The clean tables, asked for with every run (the pipeline's clean_tables).
+            for (name, write) in [("organizations", { try CleanTables.writeOrganizations(metas.registrations, to: $0) }),
+                                  ("funding", { (w: CSVWriter) in try CleanTables.writeFunding(metas.funding, to: w) })] {
+                let file = name + ".csv.gz"
+                let w = try CSVWriter(gzipPath: tmp + "/" + file, level: request.pipeline.gzipLevel)
+                try write(w)
+                let rows = w.rows - 1
+                try w.commit()
+                files.append(.init(name: file, path: tmp + "/" + file, rows: rows))
+            }
         }
-        AtomicFile.syncDirectory(request.outputDirectory)
-        pruneRuns(keep: request.keepRuns, current: id)
+        let id = try publisher.publish(files) { outputs in
+            Manifest.make(pipeline: request.pipeline.name, asOf: request.asOf,
+                          inputs: (metas.registrations + metas.funding).map { ($0.meta, normalizeRan ? partials.status(of: $0.meta.key) : "reused") },
+                          normalize: normalize, aggregate: aggregate, outputs: outputs,
+                          stages: outcomes.map { Manifest.Stage(stage: $0.stage.rawValue, action: $0.action.rawValue, seconds: $0.seconds) }
+                              + [Manifest.Stage(stage: StageName.export.rawValue, action: StageOutcome.Action.ran.rawValue, seconds: 0)])
+        }
+        // (The clean tables' copies in the run folder are the ones kept.)
+        for f in files where f.path.hasPrefix(tmp + "/") { try? FileManager.default.removeItem(atPath: f.path) }
         PartialStage.prune(folder: partialsFolder, keeping: keptPartialKeys(current: partials))
         log.notice("published", metadata: ["folder": "\(request.outputDirectory)/latest", "run": "\(id)"])
         try JSON.write(["run": id], to: tmp + "/published.json")
         return ["published.json"]
-    }
-
-    static func runID() -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-        return f.string(from: Date()) + "-\(ProcessInfo.processInfo.processIdentifier)"
-    }
-
-    private func sweepRuns() {
-        let runs = request.outputDirectory + "/runs"
-        for n in (try? FileManager.default.contentsOfDirectory(atPath: runs)) ?? [] where n.hasPrefix(".tmp-") {
-            try? FileManager.default.removeItem(atPath: runs + "/" + n)
-        }
-        for n in (try? FileManager.default.contentsOfDirectory(atPath: request.outputDirectory)) ?? [] where n.hasPrefix(".latest-") {
-            try? FileManager.default.removeItem(atPath: request.outputDirectory + "/" + n)
-        }
     }
 
     /// The partials that the kept runs and the normalize stage's list refer to.
@@ -450,13 +446,5 @@ public final class PipelineRunner {
             for input in m.inputs { if let k = input.partialKey { keys.insert(k) } }
         }
         return keys
-    }
-
-    private func pruneRuns(keep: Int, current: String) {
-        let runs = request.outputDirectory + "/runs"
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: runs)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
-        for n in names.dropLast(max(keep, 1)) where n != current {
-            try? FileManager.default.removeItem(atPath: runs + "/" + n)
-        }
     }
 }

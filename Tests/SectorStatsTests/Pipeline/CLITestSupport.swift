@@ -13,7 +13,7 @@ enum CLI {
 
     @discardableResult
     static func run(_ args: [String], in dir: String, environment: [String: String] = [:]) throws -> Result {
-        let p = try start(args, in: dir)
+        let p = try start(args, in: dir, environment: environment)
         return try p.wait()
     }
 
@@ -28,15 +28,33 @@ enum CLI {
         }
 
         func wait() throws -> Result {
+            // Both pipes are drained at once: reading one to its end first would deadlock
+            // once the child fills the other's buffer.
+            let group = DispatchGroup()
+            let errBox = DataBox()
+            let handle = err.fileHandleForReading
+            DispatchQueue.global().async(group: group) { errBox.data = handle.readDataToEndOfFile() }
             let o = out.fileHandleForReading.readDataToEndOfFile()
-            let e = err.fileHandleForReading.readDataToEndOfFile()
+            group.wait()
+            let e = errBox.data
             process.waitUntilExit()
             return Result(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
         }
     }
 
-    static func start(_ args: [String], in dir: String) throws -> Running {
+    /// Data written by one thread and read by another after a `DispatchGroup` wait.
+    ///
+    /// `@unchecked Sendable` is safe because: `data` is written once by the reading block and
+    /// read only after `group.wait()`, which happens-after that block returned.
+    final class DataBox: @unchecked Sendable {
+        var data = Data()
+    }
+
+    static func start(_ args: [String], in dir: String, environment: [String: String] = [:]) throws -> Running {
         let p = Process()
+        if !environment.isEmpty {
+            p.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = args
         p.currentDirectoryURL = URL(fileURLWithPath: dir)
