@@ -33,6 +33,9 @@ public struct PipelineDefinition: Sendable, Equatable {
     public var reliefPurposes: [Purpose] = PipelineDefinition.defaultReliefPurposes
     /// Refuse the run (exit 65) when more than this percentage of rows is quarantined.
     public var maxQuarantinePct: Double?
+    /// A CSV of officially published figures (year, metric, value, source) that reports show
+    /// beside the computed ones; relative to the pipeline file's folder.
+    public var published: String?
     public var registrations: [Source] = []
     public var funding: [Source] = []
 
@@ -91,7 +94,7 @@ public struct PipelineDefinition: Sendable, Equatable {
         }
 
         mutating func definition(_ m: Node.Mapping) throws -> PipelineDefinition {
-            try keys(m, allowed: ["version", "name", "as_of", "output", "gzip_level", "threads", "relief_purposes", "max_quarantine_pct", "sources"], at: "")
+            try keys(m, allowed: ["version", "name", "as_of", "output", "gzip_level", "threads", "relief_purposes", "max_quarantine_pct", "published", "sources"], at: "")
             guard let version = try int(m["version"], "version") else { throw fail("version", "missing: write `version: 1`") }
             guard version == PipelineDefinition.supportedVersion else {
                 throw fail("version", "unsupported version \(version); this sectorstats reads version \(PipelineDefinition.supportedVersion)")
@@ -106,6 +109,7 @@ public struct PipelineDefinition: Sendable, Equatable {
                 p.asOf = d
             }
             p.output = try string(m["output"], "output")
+            p.published = try string(m["published"], "published")
             if let level = try int(m["gzip_level"], "gzip_level") {
                 guard (1...9).contains(level) else { throw fail("gzip_level", "must be 1…9") }
                 p.gzipLevel = level
