@@ -1,0 +1,3 @@
+enum HTMLReport {
+    static func render(_ input: ReportInput, lang: ReportLanguage) -> String { "" }
+}
