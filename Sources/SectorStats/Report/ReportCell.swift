@@ -68,6 +68,12 @@ public enum ReportCell: Sendable, Equatable {
         }
     }
 
+    /// The number as charts plot it: percentages in percent (44.41), money in yuan.
+    public var plotted: Double? {
+        if case .hundredths(let v) = self { return Double(v) / 100 }
+        return number
+    }
+
     /// The text as published (two decimals for money and percentages).
     public var text: String {
         switch self {

@@ -107,7 +107,7 @@ public struct ReportFigures: Sendable {
         for f in input.published where f.metric == .activeStock {
             if let i = stockYears.firstIndex(of: String(f.year)) { published[i] = f.number }
         }
-        var stockSeries = [Series(name: zh ? "年末存量" : "Active at year end", values: national.map { $0[col(growth, "active_end")].number }, style: .line)]
+        var stockSeries = [Series(name: zh ? "年末存量" : "Active at year end", values: national.map { $0[col(growth, "active_end")].plotted }, style: .line)]
         if published.contains(where: { $0 != nil }) {
             stockSeries.append(Series(name: zh ? "公布数" : "Published", values: published, style: .points))
         }
@@ -115,7 +115,7 @@ public struct ReportFigures: Sendable {
                             categoryTitle: yearTitle, categories: stockYears, series: stockSeries, unit: .count))
         charts.append(Chart(id: "yoy", title: zh ? "全国存量同比增长" : "National active stock, YoY",
                             categoryTitle: yearTitle, categories: stockYears,
-                            series: [Series(name: zh ? "同比增长" : "YoY", values: national.map { $0[col(growth, "yoy_pct")].number }, style: .column)],
+                            series: [Series(name: zh ? "同比增长" : "YoY", values: national.map { $0[col(growth, "yoy_pct")].plotted }, style: .column)],
                             unit: .percent))
 
         // Funding by purpose and source type, latest funding year.
@@ -149,14 +149,14 @@ public struct ReportFigures: Sendable {
         let provinces = relief.rows.filter { int($0[rYear]) == latestRelief && $0[col(relief, "province_code")].text != "000000" }
         charts.append(Chart(id: "relief_province", title: (zh ? "各省参与救助组织比例" : "Relief share by province") + (latestRelief.map { " (\($0))" } ?? ""),
                             categoryTitle: zh ? "省份" : "Province", categories: provinces.map { $0[col(relief, "province")].text },
-                            series: [Series(name: zh ? "参与比例" : "Relief share", values: provinces.map { $0[col(relief, "relief_org_share_pct")].number }, style: .column)],
+                            series: [Series(name: zh ? "参与比例" : "Relief share", values: provinces.map { $0[col(relief, "relief_org_share_pct")].plotted }, style: .column)],
                             unit: .percent, horizontal: true))
 
         // The top 20 funders.
         let top = Array(funders.rows.prefix(20))
         charts.append(Chart(id: "top_funders", title: zh ? "前20位捐赠方" : "Top 20 funders", categoryTitle: zh ? "捐赠方" : "Funder",
                             categories: top.map { $0[col(funders, "funder")].text },
-                            series: [Series(name: zh ? "总额(元)" : "Total (yuan)", values: top.map { $0[col(funders, "total_yuan")].number }, style: .column)],
+                            series: [Series(name: zh ? "总额(元)" : "Total (yuan)", values: top.map { $0[col(funders, "total_yuan")].plotted }, style: .column)],
                             unit: .yuan, horizontal: true))
 
         // Published figures beside computed ones.
@@ -164,7 +164,7 @@ public struct ReportFigures: Sendable {
             switch f.metric {
             case .activeStock:
                 let row = national.first { int($0[gYear]) == f.year }
-                return Comparison(figure: f, computed: row?[col(growth, "active_end")].number)
+                return Comparison(figure: f, computed: row?[col(growth, "active_end")].plotted)
             case .donationsYuan:
                 let rows = funding.rows.filter { int($0[fYear]) == f.year && ["corporate", "individual"].contains($0[sI].text) }
                 return Comparison(figure: f, computed: rows.isEmpty ? nil : Double(rows.reduce(Int64(0)) { $0 + fen($1[tI]) }) / 100)
