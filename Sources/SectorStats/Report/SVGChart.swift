@@ -66,13 +66,13 @@ public enum SVGChart {
     public static let palette = ["#2b6cb0", "#dd6b20", "#38a169", "#d53f8c", "#805ad5", "#d69e2e", "#319795", "#718096"]
 
     public static func render(_ chart: ReportFigures.Chart, lang: ReportLanguage, width: Double = 720, height: Double? = nil) -> String {
-        let h = height ?? (chart.horizontal ? max(240, 70 + Double(chart.categories.count) * 20) : 320)
+        let h = height ?? (chart.isEmpty ? 80 : chart.horizontal ? max(240, 70 + Double(chart.categories.count) * 20) : 320)
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" id=\"chart-\(escape(chart.id))\" data-chart=\"\(escape(chart.id))\" "
         svg += "viewBox=\"0 0 \(n(width)) \(n(h))\" width=\"\(n(width))\" height=\"\(n(h))\" role=\"img\" aria-label=\"\(escape(chart.title))\">"
         svg += "<title>\(escape(chart.title))</title>"
         svg += text(chart.title, x: width / 2, y: 20, anchor: "middle", cls: "chart-title")
         if chart.isEmpty {
-            svg += text(lang == .zh ? "无数据" : "No data", x: width / 2, y: h / 2, anchor: "middle", cls: "chart-note")
+            svg += text(lang == .zh ? "无数据" : "No data", x: width / 2, y: 50, anchor: "middle", cls: "chart-note")
             return svg + "</svg>"
         }
         let legendHeight = chart.series.count > 1 ? 22.0 : 0
