@@ -202,6 +202,27 @@ final class ReportEndToEndTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("sectorstats run"), r.stderr)
     }
 
+    // MARK: - export for Excel
+
+    func testExport_bomAndExcel_writeWhatExcelOnAChineseLocaleReads() throws {
+        let dir = try project(published: nil)
+        let plain = dir.path + "/plain.csv", bom = dir.path + "/bom.csv", excel = dir.path + "/excel.csv"
+        for (flags, path) in [([String](), plain), (["--bom"], bom), (["--excel"], excel)] {
+            let r = try CLI.run(["export", "top_funders", "--pipeline", "pipelines/test.yml", "--out", path] + flags, in: dir.path)
+            XCTAssertEqual(r.status, 0, r.stderr)
+        }
+        let p = try [UInt8](Data(contentsOf: URL(fileURLWithPath: plain)))
+        let b = try [UInt8](Data(contentsOf: URL(fileURLWithPath: bom)))
+        let e = try [UInt8](Data(contentsOf: URL(fileURLWithPath: excel)))
+        XCTAssertNotEqual(Array(p.prefix(3)), [0xEF, 0xBB, 0xBF])
+        XCTAssertEqual(b, [0xEF, 0xBB, 0xBF] + p)
+        XCTAssertEqual(Array(e.prefix(3)), [0xEF, 0xBB, 0xBF])
+        let lines = p.filter { $0 == 0x0A }.count
+        XCTAssertEqual(e.count, b.count + lines, "one CR before each LF")
+        XCTAssertTrue(String(decoding: e, as: UTF8.self).hasSuffix("\r\n"))
+        XCTAssertEqual(try CLI.run(["export", "top_funders", "--format", "md", "--bom", "--pipeline", "pipelines/test.yml"], in: dir.path).status, 64)
+    }
+
     func testReport_whenBadFlag_exits64() throws {
         let dir = try Workdir()
         XCTAssertEqual(try CLI.run(["report", "--format", "pdf"], in: dir.path).status, 64)
