@@ -83,19 +83,28 @@ public enum SVGChart {
 
     /// Categories along x: lines, points and columns over a value axis on the left.
     static func vertical(_ chart: ReportFigures.Chart, _ lang: ReportLanguage, _ width: Double, _ height: Double) -> String {
-        let (left, right, top, bottom) = (70.0, width - 16, 36.0, height - 34)
+        // Labels that do not fit side by side: years are thinned (every k-th), names are slanted.
+        let (left, right, top) = (70.0, width - 16, 36.0)
+        let labelWidth = Double(chart.categories.map { TerminalTable.width(of: $0) }.max() ?? 1) * 7 + 6
+        let step = (right - left) / Double(max(chart.categories.count, 1))
+        let numeric = chart.categories.allSatisfy { Int($0) != nil }
+        let slanted = !numeric && labelWidth > step
+        let bottom = height - (slanted ? 14 + labelWidth * 0.6 : 34)
         let (lo, hi) = extent(chart)
         let y = LinearScale(min: lo, max: hi, from: bottom, to: top)
         let x = BandScale(count: chart.categories.count, from: left, to: right)
         var out = valueAxisGrid(y, horizontal: false, from: left, to: right, chart.unit, lang)
-        // Thin the category labels so they do not overlap.
-        let labelWidth = Double(chart.categories.map { TerminalTable.width(of: $0) }.max() ?? 1) * 7 + 6
-        let every = max(1, Int((labelWidth / max(x.step, 1)).rounded(.up)))
+        let every = slanted ? 1 : max(1, Int((labelWidth / max(x.step, 1)).rounded(.up)))
         for (i, c) in chart.categories.enumerated() where i % every == 0 {
-            out += text(c, x: x.center(i), y: bottom + 16, anchor: "middle", cls: "tick")
+            if slanted {
+                let (cx, cy) = (n(x.center(i) + 4), n(bottom + 12))
+                out += "<text x=\"\(cx)\" y=\"\(cy)\" text-anchor=\"end\" class=\"tick\" transform=\"rotate(-40 \(cx) \(cy))\">\(escape(c))</text>"
+            } else {
+                out += text(c, x: x.center(i), y: bottom + 16, anchor: "middle", cls: "tick")
+            }
         }
         out += line(left, bottom, right, bottom, cls: "axis") + line(left, top, left, bottom, cls: "axis")
-        out += text(chart.categoryTitle, x: (left + right) / 2, y: bottom + 30, anchor: "middle", cls: "axis-title")
+        if !slanted { out += text(chart.categoryTitle, x: (left + right) / 2, y: bottom + 30, anchor: "middle", cls: "axis-title") }
         let columns = chart.series.enumerated().filter { $0.element.style == .column }
         var stackUp = Array(repeating: 0.0, count: chart.categories.count)
         var stackDown = stackUp
