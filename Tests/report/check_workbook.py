@@ -2,10 +2,11 @@
 """Reads a `sectorstats report` workbook back with openpyxl (an independent reader) and
 checks it against the published folder it was made from:
 
-  check_workbook.py REPORT.xlsx PUBLISHED_FOLDER zh|en
+  check_workbook.py REPORT.xlsx PUBLISHED_FOLDER zh|en [PUBLISHED_FIGURES.csv]
 
 - the sheets, in order; every table sheet's cells equal the published table's values, with
   numbers as numeric cells in the right number format, a frozen header row and a filter;
+- the About sheet names every input with its SHA-256 and counts every quarantined row;
 - the six charts exist, are of the right type, and each series' ranges (the <c:f> formulas
   in xl/charts/chartN.xml) hold the values computed here from the tables.
 Prints one line per failure and exits 1 when there is any."""
@@ -16,7 +17,9 @@ import zipfile
 import openpyxl
 from openpyxl.utils import range_boundaries
 
-from tables import KINDS, TABLES, charts, num, read_table
+import csv
+
+from tables import KINDS, TABLES, charts, manifest, num, read_table
 
 SHEETS = {
     "zh": ["说明", "登记年度统计", "增长趋势", "资金汇总", "救助覆盖", "主要捐赠方", "图表"],
@@ -80,6 +83,41 @@ def check_tables(wb, folder, lang):
                     return
 
 
+def check_about(wb, folder, lang):
+    ws = wb[SHEETS[lang][0]]
+    cells = [c.value for row in ws.iter_rows() for c in row if c.value is not None]
+    m = manifest(folder)
+    for i in m["inputs"]:
+        if i["sha256"] not in cells or i["path"] not in cells:
+            fail(f"About: input {i['path']} or its SHA-256 is missing")
+    # The quarantine block: (file, reason, rows) rows whose counts add up to the manifest's.
+    rows = [[c.value for c in row] for row in ws.iter_rows()]
+    reasons = {"csv_malformed", "field_count", "encoding", "missing_required", "uscc_format", "uscc_check", "orgcode_check",
+               "type_unknown", "status_unknown", "date_impossible", "date_future", "dereg_date_missing", "date_order",
+               "region_unknown", "amount_garbage", "amount_negative", "split_mismatch", "source_unknown", "count_garbage"}
+    counted = sum(r[2] for r in rows if len(r) > 2 and r[1] in reasons and isinstance(r[2], (int, float)))
+    total = sum(i["quarantined"] for i in m["inputs"])
+    if counted != total:
+        fail(f"About: quarantine by reason adds up to {counted}, the manifest says {total}")
+
+
+def check_published(wb, path, figures):
+    with open(figures, encoding="utf-8", newline="") as f:
+        stock = {r["year"]: float(r["value"]) for r in csv.DictReader(f) if r["metric"] == "active_stock"}
+    with zipfile.ZipFile(path) as z:
+        xml = z.read("xl/charts/chart1.xml").decode("utf-8")
+    sers = re.findall(r"<c:ser>(.*?)</c:ser>", xml, re.S)
+    if len(sers) != 2:
+        fail(f"stock chart: {len(sers)} series, expected computed and published")
+        return
+    cats = [str(v) for v in resolve(wb, re.search(r"<c:cat>.*?<c:f>(.*?)</c:f>", sers[1], re.S).group(1))]
+    vals = resolve(wb, re.search(r"<c:val>.*?<c:f>(.*?)</c:f>", sers[1], re.S).group(1))
+    got = {c: v for c, v in zip(cats, vals) if v is not None}
+    want = {y: v for y, v in stock.items() if y in cats}
+    if got != want:
+        fail(f"stock chart: published points {got}, expected {want}")
+
+
 def resolve(wb, formula):
     m = re.match(r"^'?(.*?)'?!(.*)$", formula)
     sheet, ref = m.group(1).replace("''", "'"), m.group(2).replace("$", "")
@@ -129,7 +167,10 @@ def main():
         fail(f"sheets {wb.sheetnames}, expected {SHEETS[lang]}")
     else:
         check_tables(wb, folder, lang)
+        check_about(wb, folder, lang)
         check_charts(wb, path, folder, lang)
+        if len(sys.argv) > 4:
+            check_published(wb, path, sys.argv[4])
     print(f"check_workbook: {len(failures)} failures")
     sys.exit(1 if failures else 0)
 

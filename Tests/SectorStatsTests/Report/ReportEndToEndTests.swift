@@ -111,7 +111,7 @@ final class ReportEndToEndTests: XCTestCase {
             let path = dir.path + "/report-\(lang).xlsx"
             let r = try report(dir, ["--lang", lang, "--out", path])
             XCTAssertEqual(r.status, 0, r.stderr)
-            try check("check_workbook.py", [path, latest, lang], python: python)
+            try check("check_workbook.py", [path, latest, lang, Self.repo + "/datasets/published/figures.csv"], python: python)
         }
     }
 
