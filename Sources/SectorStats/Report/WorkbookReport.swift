@@ -161,6 +161,7 @@ public enum WorkbookReport {
                                                   : "Charts and their data: national stock, YoY, funding by purpose and source, cash and in kind, relief by province, top 20 funders")])
         widths[1] = max(widths[1], 40)
         for (c, w) in widths.enumerated() { try wb.columnWidth(sheet, c, Double(w)) }
+        try wb.printLayout(sheet)
     }
 
     static func writeCharts(_ figures: ReportFigures, _ lang: ReportLanguage, _ wb: XlsxWorkbook) throws {
@@ -209,5 +210,6 @@ public enum WorkbookReport {
         }
         try wb.columnWidth(sheet, 0, 28)
         for c in 1...maxSeries { try wb.columnWidth(sheet, c, 16) }
+        try wb.printLayout(sheet)
     }
 }

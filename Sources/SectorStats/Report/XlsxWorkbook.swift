@@ -127,7 +127,14 @@ final class XlsxWorkbook {
         worksheet_freeze_panes(ws, lxw_row_t(headerRow + 1), 0)
         try check(worksheet_autofilter(ws, lxw_row_t(headerRow), 0, lxw_row_t(max(lastRow, headerRow)), lxw_col_t(lastColumn)), "set the autofilter")
         worksheet_set_landscape(ws)
+        try printLayout(sheet)
+    }
+
+    /// Prints on A4, as wide as one page (as many pages down as it takes).
+    func printLayout(_ sheet: String) throws {
+        let ws = try self.sheet(sheet)
         worksheet_set_paper(ws, 9)  // A4
+        worksheet_fit_to_pages(ws, 1, 0)
     }
 
     func addChart(on sheet: String, row: Int, column: Int, kind: ChartKind, title: String, series: [ChartSeries],

@@ -139,6 +139,9 @@ final class ReportEndToEndTests: XCTestCase {
         XCTAssertTrue(html.contains("<html lang=\"zh-CN\">"))
         XCTAssertTrue(html.contains("id=\"published\""), "the published figures beside the computed ones")
         XCTAssertTrue(html.contains("@page"))
+        // The five published stock figures (2012–2020) as points on the stock chart.
+        let stock = html.components(separatedBy: "id=\"chart-stock\"").last?.components(separatedBy: "</svg>").first ?? ""
+        XCTAssertEqual(stock.components(separatedBy: "<circle cx").count - 1 - 2, 5, "published points (plus the legend's two dots)")
         // Not committed: the screenshot goes to the build folder for a look.
         let shot = Self.repo + "/.build/report-test-screenshot.png"
         try check("check_html.py", [page, dir.path + "/out/latest", chromium, shot, "zh"], python: python)
