@@ -28,7 +28,7 @@ public struct ReportInput: Sendable {
     /// The published folder the report was made from.
     public var folder: String
     public var manifest: Manifest
-    /// When the run that published the folder started (UTC, from the run folder's name).
+    /// When the run published the folder (UTC, from the run folder's name).
     public var ranAt: String?
     public var tables: [ReportTable: Table]
     public var quarantine: [QuarantineCount]

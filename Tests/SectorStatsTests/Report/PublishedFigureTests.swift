@@ -40,6 +40,16 @@ final class PublishedFigureTests: XCTestCase {
         }
     }
 
+    func testPipelineKey_published_isOptional() throws {
+        let base = "version: 1\nname: t\n"
+        XCTAssertNil(try PipelineDefinition.parse(base, file: "t.yml").published)
+        XCTAssertEqual(try PipelineDefinition.parse(base + "published: ../datasets/published/figures.csv\n", file: "t.yml").published,
+                       "../datasets/published/figures.csv")
+        XCTAssertThrowsError(try PipelineDefinition.parse(base + "published: [a, b]\n", file: "t.yml")) { error in
+            XCTAssertEqual((error as? SectorStatsError)?.field, "published")
+        }
+    }
+
     func testComparison_differencePercent() {
         let f = PublishedFigure(year: 2020, metric: .activeStock, value: 890_000, source: "", line: 2)
         XCTAssertEqual(ReportFigures.Comparison(figure: f, computed: 979_000).differencePct ?? 0, 10, accuracy: 1e-9)
