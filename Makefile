@@ -2,7 +2,7 @@
 #
 #   make build   debug build (installs libcsv-dev/zlib1g-dev first when missing)
 #   make test    all tests (what CI runs)
-#   make run     the main job on the bundled datasets
+#   make run     the main job on the bundled datasets, then its reports (xlsx and html)
 #   make bench   release-build benchmarks (900k orgs + 10M funding rows); appends to BENCHMARKS.md
 #   make bench-quick  the same on 100k orgs + 1M funding rows
 #   make format  format the sources in place with swift-format
@@ -24,9 +24,12 @@ test: setup
 	$(SWIFT) build --build-tests -Xswiftc -warnings-as-errors
 	$(SWIFT) test --skip-build
 
-# The main job: the bundled datasets through every stage; tables under outputs/default/latest/.
+# The main job: the bundled datasets through every stage; tables under outputs/default/latest/,
+# the reports beside it (outputs/default/report.xlsx and report.html).
 run: build
 	$(BIN) run pipelines/default.yml
+	$(BIN) report --pipeline pipelines/default.yml --format xlsx
+	$(BIN) report --pipeline pipelines/default.yml --format html
 
 bench: setup
 	bash Scripts/bench-reader.sh

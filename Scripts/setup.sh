@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the system libraries sectorstats links (libcsv, zlib) when they are missing.
+# Installs the system libraries sectorstats links (libcsv, zlib, libxlsxwriter) when they are missing.
 # Used by `make build/test/run`; a no-op when they are present. Needs root or sudo only
 # when something must be installed.
 set -euo pipefail
@@ -7,6 +7,7 @@ set -euo pipefail
 missing=()
 [ -f /usr/include/csv.h ] || missing+=(libcsv-dev)
 [ -f /usr/include/zlib.h ] || missing+=(zlib1g-dev)
+[ -f /usr/include/xlsxwriter.h ] || missing+=(libxlsxwriter-dev)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 [ ${#missing[@]} -eq 0 ] && exit 0
 

@@ -112,8 +112,15 @@ extension SectorStatsCommand {
 
         @OptionGroup var target: RunTarget
 
+        @Flag(help: "Begin with a UTF-8 byte-order mark, so that Excel on a Chinese-locale machine reads UTF-8 (csv, tsv).")
+        var bom = false
+
+        @Flag(help: "CSV for Excel: a byte-order mark and CRLF line ends (csv, tsv).")
+        var excel = false
+
         func validate() throws {
             guard TableView.Format(rawValue: format) != nil else { throw ValidationError("--format must be csv, tsv or md") }
+            if bom || excel, format == "md" { throw ValidationError("--bom and --excel are for csv and tsv") }
         }
 
         func run() throws {
@@ -124,14 +131,15 @@ extension SectorStatsCommand {
                 }
                 let path = try TableView.path(of: table, in: try target.outputDirectory())
                 let (header, rows) = try TableView.rows(path: path, where: [], limit: nil)
-                let text = TableView.render(header: header, rows: rows, format: TableView.Format(rawValue: format) ?? .csv)
+                var text = TableView.render(header: header, rows: rows, format: TableView.Format(rawValue: format) ?? .csv)
+                if excel { text = ExportFileWriter.crlfLineEnds(text, quoted: format == "csv") }
                 if let out {
-                    let f = try AtomicFile(path: out)
-                    try Array(text.utf8).withUnsafeBytes { try f.write($0) }
+                    let f = try ExportFileWriter(path: out, encoding: .utf8, byteOrderMark: bom || excel, gzip: false)
+                    try Array(text.utf8).withUnsafeBufferPointer { try f.write(utf8: $0) }
                     try f.commit()
                 } else {
                     let o = OutputStream.standardOutput()
-                    o.write(text)
+                    o.write((bom || excel ? "\u{FEFF}" : "") + text)
                     o.flush()
                 }
             } catch let e as ValidationError { throw e } catch { throw fail(error) }

@@ -99,3 +99,21 @@ final class GB18030Encoder {
         out.append(contentsOf: encoded)
     }
 }
+
+extension ExportFileWriter {
+    /// `text` with CRLF line ends, as Excel and RFC 4180 expect. With `quoted` (CSV), line
+    /// breaks inside quoted fields are cell content and stay as they are.
+    public static func crlfLineEnds(_ text: String, quoted: Bool) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count + text.utf8.count / 16)
+        var inQuotes = false
+        var previous: UInt8 = 0
+        for b in text.utf8 {
+            if quoted, b == UInt8(ascii: "\"") { inQuotes.toggle() }
+            if b == 0x0A, !inQuotes, previous != 0x0D { out.append(0x0D) }
+            out.append(b)
+            previous = b
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -36,6 +36,9 @@ public struct PipelineDefinition: Sendable, Equatable {
     /// Also publish the clean normalized tables (`organizations.csv.gz`, `funding.csv.gz`)
     /// with every run; otherwise `sectorstats export organizations|funding` makes them.
     public var cleanTables = false
+    /// A CSV of officially published figures (year, metric, value, source) that reports show
+    /// beside the computed ones; relative to the pipeline file's folder.
+    public var published: String?
     public var registrations: [Source] = []
     public var funding: [Source] = []
 
@@ -94,7 +97,7 @@ public struct PipelineDefinition: Sendable, Equatable {
         }
 
         mutating func definition(_ m: Node.Mapping) throws -> PipelineDefinition {
-            try keys(m, allowed: ["version", "name", "as_of", "output", "gzip_level", "threads", "relief_purposes", "max_quarantine_pct", "clean_tables", "sources"], at: "")
+            try keys(m, allowed: ["version", "name", "as_of", "output", "gzip_level", "threads", "relief_purposes", "max_quarantine_pct", "clean_tables", "published", "sources"], at: "")
             guard let version = try int(m["version"], "version") else { throw fail("version", "missing: write `version: 1`") }
             guard version == PipelineDefinition.supportedVersion else {
                 throw fail("version", "unsupported version \(version); this sectorstats reads version \(PipelineDefinition.supportedVersion)")
@@ -109,6 +112,7 @@ public struct PipelineDefinition: Sendable, Equatable {
                 p.asOf = d
             }
             p.output = try string(m["output"], "output")
+            p.published = try string(m["published"], "published")
             if let level = try int(m["gzip_level"], "gzip_level") {
                 guard (1...9).contains(level) else { throw fail("gzip_level", "must be 1…9") }
                 p.gzipLevel = level
