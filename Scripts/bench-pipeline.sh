@@ -5,8 +5,10 @@
 #   (a) the C libcsv field counter on the same files (the floor, one core)
 #   (b) sectorstats read-count, 1 and 2 threads (the Swift reader alone)
 #   (c) a full `sectorstats run` from scratch
-#   (d) a rerun of the aggregate stage alone (--stage aggregate)
-#   (e) a no-op rerun (everything fresh: inputs hashed, nothing else)
+#   (d) a merge-only rerun (--stage aggregate: what a change of relief purposes reruns)
+#   (e) a no-op rerun (everything fresh: inputs hashed, nothing else), beside the hashing alone
+#   (g) incremental: the funding rows as 10 files; after a full run, an 11th file added
+#   (h) disk: the intermediates a full run leaves under OUT/stages (partials included)
 # checks the run's manifest and tables against the generator's expected.json (fails loudly
 # on any difference), and appends a dated section to BENCHMARKS.md.
 #   BENCH_ORGS (900000) BENCH_FUNDING (10000000) BENCH_RUNS (3) BENCH_APPEND (1)
@@ -102,8 +104,59 @@ for i in $(seq "$RUNS"); do
     before="$after"
 done
 PAIRED="$(printf '%s\n' "${PAIRS[@]}" | sort -g | sed -n "$(( (RUNS + 1) / 2 ))p")"
-measure "(d) aggregate-only rerun" "$BIN" run "$DATA/bench.yml" --threads 2 --quiet --stage aggregate
+STAGES_BYTES=$(du -sb "$OUT/stages" | cut -f1)
+PARTIAL_BYTES=$(du -sb "$OUT/stages/partials" | cut -f1)
+measure "(d) merge-only rerun" "$BIN" run "$DATA/bench.yml" --threads 2 --quiet --stage aggregate
 measure "(e) no-op rerun" "$BIN" run "$DATA/bench.yml" --threads 2 --quiet
+measure "(e) hashing the inputs" bash -c "sha256sum '$REG' > /dev/null & sha256sum '$FUND' > /dev/null; wait"
+
+# (g) The same registry with 1.1 × the funding rows (another seed), cut into 11 files of
+# FUNDING/10 rows (one record per line in the generator's funding files): a full run over
+# the first 10, then the 11th added; and a forced run over all 11 for the tables.
+INC=".bench/pipeline-$ORGS-inc-$FUNDING"
+PART=$(( FUNDING / 10 ))
+if [ ! -f "$INC/inc11.yml" ]; then
+    log "generating the incremental set into $INC (cached)"
+    rm -rf "$INC" "$INC.gen"
+    "$BIN" generate --orgs "$ORGS" --funding $(( PART * 11 )) --seed 43 --out "$INC.gen" --reference datasets/reference >&2
+    mkdir -p "$INC/funding"
+    mv "$INC.gen/registrations" "$INC/registrations"
+    GEN_FUND="$(ls "$INC.gen"/funding/* | head -1)"
+    [ "$(wc -l < "$GEN_FUND")" -eq $(( PART * 11 + 1 )) ] || die "the generated funding file is not one record per line"
+    HDR="$(head -1 "$GEN_FUND")"
+    tail -n +2 "$GEN_FUND" | (cd "$INC/funding" && split -l "$PART" -d -a 2 --additional-suffix=.csv - part_)
+    for f in "$INC"/funding/part_*.csv; do { echo "$HDR"; cat "$f"; } > "$f.tmp" && mv "$f.tmp" "$f"; done
+    rm -rf "$INC.gen"
+    REGFILE="registrations/$(basename "$(ls "$INC"/registrations/* | head -1)")"
+    for n in 10 11; do
+        {
+            echo "version: 1"; echo "name: inc"; echo "as_of: 2021-12-31"; echo "output: ../out-inc-$FUNDING"
+            echo "sources:"; echo "  registrations: [$REGFILE]"; echo "  funding:"
+            for k in $(seq 0 $(( n - 1 ))); do printf '    - funding/part_%02d.csv\n' "$k"; done
+        } > "$INC/inc$n.yml"
+    done
+fi
+INC_OUT=".bench/out-inc-$FUNDING"
+cat "$INC"/registrations/* "$INC"/funding/* > /dev/null
+FULL10=(); ADD11=()
+for i in $(seq "$RUNS"); do
+    rm -rf "$INC_OUT"
+    /usr/bin/time -f "%e %M" -o "$TMP/t10" "$BIN" run "$INC/inc10.yml" --threads 2 --quiet > /dev/null || die "the 10-file run failed"
+    /usr/bin/time -f "%e %M" -o "$TMP/t11" "$BIN" run "$INC/inc11.yml" --threads 2 --quiet > /dev/null || die "the 11th file's run failed"
+    FULL10+=("$(cut -d' ' -f1 "$TMP/t10")"); ADD11+=("$(cut -d' ' -f1 "$TMP/t11")")
+    log "incremental $i/$RUNS: 10 files ${FULL10[-1]} s, then the 11th added ${ADD11[-1]} s"
+done
+median() { printf '%s\n' "$@" | sort -g | sed -n "$(( ($# + 1) / 2 ))p"; }
+SEC["(g) full run, 10 files"]="$(median "${FULL10[@]}")"; RSS["(g) full run, 10 files"]=$(( $(cut -d' ' -f2 "$TMP/t10") / 1024 ))
+SEC["(g) 11th file added"]="$(median "${ADD11[@]}")"; RSS["(g) 11th file added"]=$(( $(cut -d' ' -f2 "$TMP/t11") / 1024 ))
+grep -q '"partial" : "built"' "$INC_OUT/latest/manifest.json" || die "the incremental run built no partial"
+[ "$(grep -c '"partial" : "built"' "$INC_OUT/latest/manifest.json")" -eq 1 ] || die "the incremental run built more than the new file's partial"
+rm -rf "$INC_OUT-force"
+"$BIN" run "$INC/inc11.yml" --threads 2 --quiet --force --out "$INC_OUT-force" > /dev/null || die "the forced 11-file run failed"
+for t in "$INC_OUT"/latest/*.csv.gz; do
+    cmp -s "$t" "$INC_OUT-force/latest/$(basename "$t")" || die "$(basename "$t") differs from a forced run over the 11 files"
+done
+rm -rf "$INC_OUT-force"
 # (f) memory against the number of funding rows: the same registry with a tenth of them.
 SMALL=$(( FUNDING / 10 ))
 dataset "$ORGS" "$SMALL"
@@ -116,15 +169,22 @@ BEFORE="rm -rf '$SMALL_OUT'" measure "(f) full run, 1/10 funding" "$BIN" run ".b
 TABLE="$TMP/table"
 {
     printf '%-28s %9s %9s %12s %8s\n' measurement seconds "MB/s" "rows/s" "RSS MiB"
-    for k in "(a) C floor: csvcount" "(b) read-count, 1 thread" "(b) read-count, 2 threads" "(c) full run" "(d) aggregate-only rerun" "(e) no-op rerun"; do
+    for k in "(a) C floor: csvcount" "(b) read-count, 1 thread" "(b) read-count, 2 threads" "(c) full run" "(d) merge-only rerun" "(e) no-op rerun" "(e) hashing the inputs"; do
         s="${SEC[$k]}"
         printf '%-28s %9.2f %9.1f %12.0f %8s\n' "$k" "$s" "$(calc "$BYTES / $s / 1000000")" "$(calc "$ROWS / $s")" "${RSS[$k]}"
     done
-    floor="${SEC[(a) C floor: csvcount]}"; full="${SEC[(c) full run]}"; agg="${SEC[(d) aggregate-only rerun]}"
-    printf 'full run / C floor: %.2f from the medians; %.2f as the median of %s runs each against the floors just before and after (%s) (target <= 2.5)\n' \
+    for k in "(g) full run, 10 files" "(g) 11th file added"; do
+        printf '%-28s %9.2f %9s %12s %8s\n' "$k" "${SEC[$k]}" "" "" "${RSS[$k]}"
+    done
+    floor="${SEC[(a) C floor: csvcount]}"; full="${SEC[(c) full run]}"; agg="${SEC[(d) merge-only rerun]}"
+    printf 'full run / C floor: %.2f from the medians; %.2f as the median of %s runs each against the floors just before and after (%s)\n' \
         "$(calc "$full / $floor")" "$PAIRED" "$RUNS" "$(printf '%.2f ' "${PAIRS[@]}" | sed 's/ $//')"
-    printf 'full run / aggregate-only: %.2f (target >= 5)\n' "$(calc "$full / $agg")"
-    printf 'no-op rerun: %.2f s (target < 2 s + hashing)\n' "${SEC[(e) no-op rerun]}"
+    printf 'merge-only rerun / full run: %.1f%% (target <= 15%%)\n' "$(calc "100 * $agg / $full")"
+    printf 'no-op rerun: %.2f s, hashing the inputs alone %.2f s (target <= 1.5 s + hashing)\n' "${SEC[(e) no-op rerun]}" "${SEC[(e) hashing the inputs]}"
+    printf '11th file added / full run over 10 files: %.1f%% (target <= 25%%); tables byte-identical to a forced run over the 11\n' \
+        "$(calc "100 * ${SEC[(g) 11th file added]} / ${SEC[(g) full run, 10 files]}")"
+    printf 'intermediates after a full run: %.0f MB under OUT/stages, of which partials %.0f MB (target <= 500 MB)\n' \
+        "$(calc "$STAGES_BYTES / 1000000")" "$(calc "$PARTIAL_BYTES / 1000000")"
     printf 'peak RSS of the full run: %s MiB (target <= 1024)\n' "${RSS[(c) full run]}"
     printf 'peak RSS with %s funding rows: %s MiB; with %s: %s MiB (%s organizations both)\n' \
         "$SMALL" "${RSS[(f) full run, 1/10 funding]}" "$FUNDING" "${RSS[(c) full run]}" "$ORGS"

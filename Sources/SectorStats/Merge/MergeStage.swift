@@ -15,7 +15,11 @@ public struct MergeResult: Sendable, Codable, Equatable {
 /// partial; each funding partial's rows are accumulated in blocks under
 /// `DispatchQueue.concurrentPerform`, merged in a fixed order, so the tables are the same
 /// for any thread count. The quarantine is written on another thread meanwhile.
-public enum MergeStage {
+///
+/// As the pipeline's aggregate stage (``run(into:_:)``): the partials `partials.json`
+/// lists in, the tables, `quarantine.csv.gz`, `normalize.json` (row accounting) and
+/// `aggregate.json` out.
+public struct MergeStage {
     public static let quarantineFile = "quarantine.csv.gz"
     public static let quarantineColumns = ["source", "line", "field", "reason", "detail", "raw"]
 

@@ -44,8 +44,37 @@ public struct PartialList: Codable, Sendable, Equatable {
 }
 
 /// The normalize stage: a partial per input file, built only when no complete partial of
-/// its key is cached (``PartialJob/key``: content, read options, settings, program).
-public enum PartialStage {
+/// its key is cached (``PartialJob/key``: content, read options, settings, program), and
+/// `partials.json` listing them in source order. `run --force` builds them all anew.
+struct PartialStage: PipelineStage {
+    let name = StageName.normalize
+
+    func keyParts(_ context: StageContext) throws -> [String: String] {
+        ["as_of": context.request.asOf.description,
+         "reference": try PartialJob.referenceHash(of: context.request.referenceDirectory)]
+    }
+
+    /// The partials a fresh normalize stage lists are still cached (the merge reads them).
+    func outsideOutputsPresent(_ context: StageContext) -> Bool {
+        let path = context.store.folder(name) + "/" + PartialList.file
+        guard let list = try? JSON.read(PartialList.self, from: path) else { return false }
+        return list.entries.allSatisfy { Self.present($0.key, in: context.partialsFolder) }
+    }
+
+    func run(into folder: String, _ context: StageContext) throws -> [String] {
+        let inv = try JSON.read(Inventory.self, from: try context.input(.ingest, IngestStage.inventoryFile))
+        Progress.shared.begin("normalize", total: Int((inv.registrations + inv.funding).reduce(Int64(0)) { $0 + $1.bytes }))
+        defer { Progress.shared.end() }
+        let request = context.request
+        let regions = try RegionTable(folder: URL(fileURLWithPath: request.referenceDirectory))
+        let list = try Self.run(inventory: inv, asOf: request.asOf,
+                                referenceHash: try PartialJob.referenceHash(of: request.referenceDirectory),
+                                folder: context.partialsFolder, regions: regions, threads: request.threads,
+                                rebuild: request.force, log: context.log)
+        try JSON.write(list, to: folder + "/" + PartialList.file)
+        return [PartialList.file]
+    }
+
     static func path(_ key: String, in folder: String) -> String { folder + "/" + key + PartialFormat.suffix }
 
     /// Whether a partial of `key` is there (its meta readable; sections are checked when used).

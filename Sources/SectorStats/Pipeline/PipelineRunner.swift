@@ -74,14 +74,19 @@ public struct RunStatus: Codable, Sendable {
     public var tables: [String: Int]
 }
 
-/// Runs the stages ingest → normalize → aggregate → export with content-hash staleness,
-/// an exclusive lock per output folder and atomic publication of the whole output set.
+/// Schedules the four stages — ingest (``IngestStage``), normalize (``PartialStage``: a
+/// partial per input file), aggregate (``MergeStage``) and export (``PublishStage``) — with
+/// content-hash staleness, an exclusive lock per output folder and atomic publication. It
+/// only schedules, caches and records: each stage reads what the stages before it
+/// persisted, and nothing passes between them through the runner.
 public final class PipelineRunner {
     public static let statusFile = "status.json"
     let request: RunRequest
     let log: Logger
     let store: StageStore
-    var outcomes: [StageOutcome] = []
+    private var outcomes: [StageOutcome] = []
+    private let ingest: IngestStage
+    private let stages: [any PipelineStage]
 
     public init(_ request: RunRequest, logger: Logger) {
         var request = request
@@ -90,6 +95,16 @@ public final class PipelineRunner {
         self.request = request
         self.log = logger
         self.store = StageStore(root: request.outputDirectory + "/stages")
+        ingest = IngestStage(request: request)
+        stages = [ingest, PartialStage(), MergeStage(), PublishStage()]
+    }
+
+    private func stage(_ s: StageName) -> any PipelineStage { stages[s.index] }
+
+    private func context(_ s: StageName) -> StageContext {
+        var log = self.log
+        log[metadataKey: "stage"] = "\(s.rawValue)"
+        return StageContext(request: request, store: store, log: log, earlier: outcomes)
     }
 
     /// Per stage: whether it is fresh, and if not why, without running anything (but ingest
@@ -120,9 +135,11 @@ public final class PipelineRunner {
     /// if not why (what changed since the partial the last normalize stage listed for the
     /// same path), without building anything (the inputs are hashed to know).
     public func partialStates() throws -> [(file: String, state: String)] {
-        let inv = try plannedInputs()
+        let inv = try ingest.inventory()
         let previous = (try? JSON.read(PartialList.self, from: store.folder(.normalize) + "/" + PartialList.file))?.entries ?? []
-        return PartialStage.jobs(inv, asOf: request.asOf, referenceHash: try referenceHash()).map { job in
+        let partialsFolder = context(.normalize).partialsFolder
+        let reference = try PartialJob.referenceHash(of: request.referenceDirectory)
+        return PartialStage.jobs(inv, asOf: request.asOf, referenceHash: reference).map { job in
             let key = job.key
             if PartialStage.present(key, in: partialsFolder) { return (job.path, "partial fresh (\(key.prefix(12)))") }
             guard let old = previous.first(where: { $0.path == job.path && $0.kind == job.kind }) else {
@@ -169,11 +186,11 @@ public final class PipelineRunner {
             throw error
         }
         status.stages = outcomes
-        if let n = try? JSON.read(NormalizeResult.self, from: store.folder(.aggregate) + "/normalize.json") {
+        if let n = try? JSON.read(NormalizeResult.self, from: store.folder(.aggregate) + "/" + MergeStage.normalizeFile) {
             status.registrations = n.registrations
             status.funding = n.funding
         }
-        if let a = try? JSON.read(AggregateSummary.self, from: store.folder(.aggregate) + "/aggregate.json") {
+        if let a = try? JSON.read(AggregateSummary.self, from: store.folder(.aggregate) + "/" + MergeStage.summaryFile) {
             status.tables = a.tables
         }
         status.published = (try? FileManager.default.destinationOfSymbolicLink(atPath: request.outputDirectory + "/latest"))
@@ -184,8 +201,9 @@ public final class PipelineRunner {
     }
 
     private func step(_ s: StageName, previous: StageRecord?) throws -> StageRecord? {
-        var log = self.log
-        log[metadataKey: "stage"] = "\(s.rawValue)"
+        let context = context(s)
+        let log = context.log
+        let present = stage(s).outsideOutputsPresent(context)
         if !request.selection.contains(s) {
             guard let r = store.record(s), store.intact(r) else {
                 if s < StageName.allCases.first(where: request.selection.contains) ?? .ingest {
@@ -199,19 +217,19 @@ public final class PipelineRunner {
             return r
         }
         let (key, parts) = try key(for: s, previous: previous)
-        if !request.force && !request.selection.forces, let r = store.record(s), r.key == key, store.intact(r), partialsPresent(s) {
+        if !request.force && !request.selection.forces, let r = store.record(s), r.key == key, store.intact(r), present {
             log.info("fresh, skipped", metadata: ["key": "\(key.prefix(12))"])
             outcomes.append(StageOutcome(stage: s, action: .skipped, reason: "fresh", seconds: 0))
             return r
         }
         let reason = store.record(s).map { r in
             r.key != key ? PipelineRunner.changed(old: r.keyParts, new: parts)
-                : (!store.intact(r) ? "outputs missing or changed" : (partialsPresent(s) ? "forced" : "partials missing"))
+                : (!store.intact(r) ? "outputs missing or changed" : (present ? "forced" : "partials missing"))
         } ?? "never run"
         log.info("running", metadata: ["reason": "\(reason)"])
         let clock = ContinuousClock.now
         let tmp = try store.begin(s)
-        let outputs = try execute(s, into: tmp, previous: previous, log: log)
+        let outputs = try stage(s).run(into: tmp, context)
         let elapsed = (ContinuousClock.now - clock).components
         let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
         let record = try store.commit(s, tmp: tmp, key: key, keyParts: parts, outputs: outputs, seconds: seconds)
@@ -225,25 +243,9 @@ public final class PipelineRunner {
     /// A stage's key: the SHA-256 of its inputs' content hashes, its settings and the
     /// program version. `parts` keeps the pieces so `stages` can say what changed.
     func key(for s: StageName, previous: StageRecord?) throws -> (String, [String: String]) {
-        var parts: [String: String] = ["version": SectorStatsVersion.string, "stage": s.rawValue]
-        switch s {
-        case .ingest:
-            let inv = try plannedInputs()
-            for (kind, files) in [("registrations", inv.registrations), ("funding", inv.funding)] {
-                parts["inputs.\(kind)"] = files.map { "\($0.path)=\($0.sha256):\($0.encoding):\($0.delimiter):\($0.aliases.sorted { $0.key < $1.key })" }.joined(separator: "|")
-            }
-        case .normalize:
-            parts["as_of"] = request.asOf.description
-            parts["reference"] = try referenceHash()
-        case .aggregate:
-            parts["as_of"] = request.asOf.description
-            parts["relief_purposes"] = request.pipeline.reliefPurposes.map(\.rawValue).sorted().joined(separator: ",")
-        case .export:
-            parts["gzip_level"] = String(request.pipeline.gzipLevel)
-            parts["pipeline"] = request.pipeline.name
-            parts["max_quarantine_pct"] = request.pipeline.maxQuarantinePct.map { String($0) } ?? ""
-            parts["clean_tables"] = String(request.pipeline.cleanTables)
-        }
+        var parts = try stage(s).keyParts(context(s))
+        parts["version"] = SectorStatsVersion.string
+        parts["stage"] = s.rawValue
         if s != .ingest {
             // The previous stage's outputs, by content.
             guard let previous = previous ?? store.record(StageName.allCases[s.index - 1]) else {
@@ -257,194 +259,5 @@ public final class PipelineRunner {
 
     static func canonical(_ parts: [String: String]) -> String {
         parts.keys.sorted().map { "\($0)=\(parts[$0] ?? "")" }.joined(separator: "\n")
-    }
-
-    private var cachedInventory: Inventory?
-    private var cachedReferenceHash: String?
-
-    private var aggregateSettings: AggregateSettings {
-        AggregateSettings(asOf: request.asOf, reliefPurposes: Set(request.pipeline.reliefPurposes), threads: request.threads,
-                          gzipLevel: request.pipeline.gzipLevel)
-    }
-
-    /// The inputs as they are now: globs expanded, files hashed, headers read.
-    func plannedInputs() throws -> Inventory {
-        if let cachedInventory { return cachedInventory }
-        // Every input is hashed first, all files in parallel.
-        var resolvedPaths: [String] = []
-        for source in request.pipeline.registrations + request.pipeline.funding {
-            resolvedPaths += try PathGlob.expand(source.path, relativeTo: request.baseDirectory).map(\.1)
-        }
-        var hashes: [String: (sha256: String, bytes: Int64)] = [:]
-        for (path, h) in zip(resolvedPaths, try ContentHash.files(resolvedPaths)) { hashes[path] = h }
-        func files(_ sources: [PipelineDefinition.Source]) throws -> [Inventory.File] {
-            var out: [Inventory.File] = []
-            for source in sources {
-                for (given, resolved) in try PathGlob.expand(source.path, relativeTo: request.baseDirectory) {
-                    let h = try hashes[resolved] ?? ContentHash.file(resolved)
-                    let reader = try CSVReader(path: resolved, options: CSVReadOptions(encoding: source.encoding, delimiter: source.delimiter))
-                    out.append(Inventory.File(
-                        path: given, resolvedPath: resolved, file: reader.name, bytes: h.bytes, sha256: h.sha256,
-                        encoding: reader.encoding.rawValue, delimiter: String(UnicodeScalar(source.delimiter)),
-                        aliases: source.aliases, header: reader.header))
-                }
-            }
-            return out
-        }
-        let inv = Inventory(registrations: try files(request.pipeline.registrations), funding: try files(request.pipeline.funding))
-        cachedInventory = inv
-        return inv
-    }
-
-    // MARK: - Stages
-
-    private func execute(_ s: StageName, into tmp: String, previous: StageRecord?, log: Logger) throws -> [String] {
-        switch s {
-        case .ingest:
-            let inv = try plannedInputs()
-            // Refuse a file missing required columns now, before any work.
-            for f in inv.registrations {
-                let m = HeaderMatcher<RegistrationField>(aliases: try PartialBuilder.aliases(f.aliases, RegistrationField.self, file: f.file)).match(f.header)
-                if !m.missingRequired.isEmpty { throw HeaderCheck.refuse(f.file, headers: f.header, missing: m.missingRequired) }
-            }
-            for f in inv.funding {
-                let m = HeaderMatcher<FundingField>(aliases: try PartialBuilder.aliases(f.aliases, FundingField.self, file: f.file)).match(f.header)
-                if !m.missingRequired.isEmpty { throw HeaderCheck.refuse(f.file, headers: f.header, missing: m.missingRequired) }
-            }
-            try JSON.write(inv, to: tmp + "/inventory.json")
-            log.info("inputs", metadata: ["registration_files": "\(inv.registrations.count)", "funding_files": "\(inv.funding.count)",
-                                          "bytes": "\((inv.registrations + inv.funding).reduce(Int64(0)) { $0 + $1.bytes })"])
-            return ["inventory.json"]
-
-        case .normalize:
-            let inv = try JSON.read(Inventory.self, from: try input(.ingest, "inventory.json"))
-            Progress.shared.begin("normalize", total: Int((inv.registrations + inv.funding).reduce(Int64(0)) { $0 + $1.bytes }))
-            defer { Progress.shared.end() }
-            let regions = try RegionTable(folder: URL(fileURLWithPath: request.referenceDirectory))
-            let list = try PartialStage.run(inventory: inv, asOf: request.asOf, referenceHash: try referenceHash(),
-                                            folder: partialsFolder, regions: regions, threads: request.threads,
-                                            rebuild: request.force, log: log)
-            try JSON.write(list, to: tmp + "/" + PartialList.file)
-            return [PartialList.file]
-
-        case .aggregate:
-            let regions = try RegionTable(folder: URL(fileURLWithPath: request.referenceDirectory))
-            let list = try JSON.read(PartialList.self, from: try input(.normalize, PartialList.file))
-            let (registrations, funding) = try list.open(in: partialsFolder)
-            let merged = try MergeStage.run(registrations: registrations, funding: funding, regions: regions,
-                                            settings: aggregateSettings, folder: tmp)
-            try JSON.write(merged.normalize, to: tmp + "/normalize.json")
-            try JSON.write(merged.aggregate, to: tmp + "/aggregate.json")
-            let result = merged.normalize
-            for f in result.registrationFiles + result.fundingFiles where !f.unknownColumns.isEmpty {
-                log.notice("unknown columns ignored", metadata: ["file": "\(f.file)", "columns": "\(f.unknownColumns.joined(separator: ", "))"])
-            }
-            log.info("merged", metadata: [
-                "rows_read": "\(result.registrations.rowsRead + result.funding.rowsRead)",
-                "accepted": "\(result.registrations.accepted + result.funding.accepted)",
-                "quarantined": "\(result.registrations.quarantined + result.funding.quarantined)",
-                "duplicates": "\(result.registrations.duplicates + result.funding.duplicates)",
-            ])
-            let summary = merged.aggregate
-            log.info("tables", metadata: ["rows": "\(summary.tables.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))",
-                                          "unmatched_recipients": "\(summary.unmatchedRecipients)"])
-            return summary.files + [MergeStage.quarantineFile, "normalize.json", "aggregate.json"]
-
-        case .export:
-            return try export(into: tmp, log: log)
-        }
-    }
-
-    /// Where partials are cached: shared by every run of this output folder.
-    var partialsFolder: String { store.root + "/partials" }
-
-    /// Whether the partials a fresh normalize stage lists are still there (the aggregate
-    /// stage reads them); other stages have no such inputs.
-    private func partialsPresent(_ s: StageName) -> Bool {
-        guard s == .normalize else { return true }
-        guard let list = try? JSON.read(PartialList.self, from: store.folder(.normalize) + "/" + PartialList.file) else { return false }
-        return list.entries.allSatisfy { PartialStage.present($0.key, in: partialsFolder) }
-    }
-
-    /// The SHA-256 of the region reference tables (part of every partial's key).
-    func referenceHash() throws -> String {
-        if let cachedReferenceHash { return cachedReferenceHash }
-        let h = try PartialJob.referenceHash(of: request.referenceDirectory)
-        cachedReferenceHash = h
-        return h
-    }
-
-    /// A persisted input of a stage, or a clear error when it is missing.
-    func input(_ s: StageName, _ file: String) throws -> String {
-        let p = store.folder(s) + "/" + file
-        guard FileManager.default.fileExists(atPath: p) else {
-            throw SectorStatsError(.missingStageInput, file: p,
-                                   "the \(s.rawValue) stage's output \(file) is missing: run the \(s.rawValue) stage first (`sectorstats run --from \(s.rawValue)`)")
-        }
-        return p
-    }
-
-    // MARK: - Export and publication
-
-    private func export(into tmp: String, log: Logger) throws -> [String] {
-        let normalize = try JSON.read(NormalizeResult.self, from: try input(.aggregate, "normalize.json"))
-        let partials = try JSON.read(PartialList.self, from: try input(.normalize, PartialList.file))
-        // Built in this run only when this run's normalize stage ran.
-        let normalizeRan = outcomes.contains { $0.stage == .normalize && $0.action == .ran }
-        let aggregate = try JSON.read(AggregateSummary.self, from: try input(.aggregate, "aggregate.json"))
-        // Checked here, before publishing, so that it holds even when normalize was fresh.
-        if let max = request.pipeline.maxQuarantinePct {
-            let read = normalize.registrations.rowsRead + normalize.funding.rowsRead
-            let q = normalize.registrations.quarantined + normalize.funding.quarantined
-            if read > 0 && Double(q) * 100 / Double(read) > max {
-                throw SectorStatsError(.inputRefused, field: "max_quarantine_pct",
-                                       String(format: "%.2f%% of rows were quarantined (%d of %d), above the limit of %.2f%%; nothing was published",
-                                              Double(q) * 100 / Double(read), q, read, max))
-            }
-        }
-        let publisher = Publisher(outputDirectory: request.outputDirectory, keepRuns: request.keepRuns)
-        var files: [Publisher.File] = []
-        for file in aggregate.files where file != MergeStage.quarantineFile {
-            files.append(.init(name: file, path: try input(.aggregate, file), rows: aggregate.tables[file] ?? 0))
-        }
-        files.append(.init(name: MergeStage.quarantineFile, path: try input(.aggregate, MergeStage.quarantineFile),
-                           rows: normalize.quarantineRows))
-        let metas = try partials.open(in: partialsFolder)
-        if request.pipeline.cleanTables {
-            // The clean tables, asked for with every run (the pipeline's clean_tables).
-            for (name, write) in [("organizations", { try CleanTables.writeOrganizations(metas.registrations, to: $0) }),
-                                  ("funding", { (w: CSVWriter) in try CleanTables.writeFunding(metas.funding, to: w) })] {
-                let file = name + ".csv.gz"
-                let w = try CSVWriter(gzipPath: tmp + "/" + file, level: request.pipeline.gzipLevel)
-                try write(w)
-                let rows = w.rows - 1
-                try w.commit()
-                files.append(.init(name: file, path: tmp + "/" + file, rows: rows))
-            }
-        }
-        let id = try publisher.publish(files) { outputs in
-            Manifest.make(pipeline: request.pipeline.name, asOf: request.asOf,
-                          inputs: (metas.registrations + metas.funding).map { ($0.meta, normalizeRan ? partials.status(of: $0.meta.key) : "reused") },
-                          normalize: normalize, aggregate: aggregate, outputs: outputs,
-                          stages: outcomes.map { Manifest.Stage(stage: $0.stage.rawValue, action: $0.action.rawValue, seconds: $0.seconds) }
-                              + [Manifest.Stage(stage: StageName.export.rawValue, action: StageOutcome.Action.ran.rawValue, seconds: 0)])
-        }
-        // (The clean tables' copies in the run folder are the ones kept.)
-        for f in files where f.path.hasPrefix(tmp + "/") { try? FileManager.default.removeItem(atPath: f.path) }
-        PartialStage.prune(folder: partialsFolder, keeping: keptPartialKeys(current: partials))
-        log.notice("published", metadata: ["folder": "\(request.outputDirectory)/latest", "run": "\(id)"])
-        try JSON.write(["run": id], to: tmp + "/published.json")
-        return ["published.json"]
-    }
-
-    /// The partials that the kept runs and the normalize stage's list refer to.
-    private func keptPartialKeys(current: PartialList) -> Set<String> {
-        var keys = Set(current.entries.map(\.key))
-        let runs = request.outputDirectory + "/runs"
-        for n in (try? FileManager.default.contentsOfDirectory(atPath: runs)) ?? [] where !n.hasPrefix(".") {
-            guard let m = try? JSON.read(Manifest.self, from: runs + "/" + n + "/manifest.json") else { continue }
-            for input in m.inputs { if let k = input.partialKey { keys.insert(k) } }
-        }
-        return keys
     }
 }

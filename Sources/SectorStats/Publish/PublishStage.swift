@@ -1,0 +1,79 @@
+import Foundation
+
+/// The export stage: checks the quarantine limit, then publishes the merge's tables, the
+/// quarantine (and, when the pipeline asks, the clean tables) with their manifest as one
+/// atomic set (``Publisher``), and prunes the partials no kept run refers to.
+struct PublishStage: PipelineStage {
+    let name = StageName.export
+    static let publishedFile = "published.json"
+
+    func keyParts(_ context: StageContext) throws -> [String: String] {
+        let p = context.request.pipeline
+        return ["gzip_level": String(p.gzipLevel), "pipeline": p.name,
+                "max_quarantine_pct": p.maxQuarantinePct.map { String($0) } ?? "", "clean_tables": String(p.cleanTables)]
+    }
+
+    func run(into tmp: String, _ context: StageContext) throws -> [String] {
+        let (request, log, partialsFolder) = (context.request, context.log, context.partialsFolder)
+        func input(_ s: StageName, _ file: String) throws -> String { try context.input(s, file) }
+        let normalize = try JSON.read(NormalizeResult.self, from: try input(.aggregate, MergeStage.normalizeFile))
+        let partials = try JSON.read(PartialList.self, from: try input(.normalize, PartialList.file))
+        // Built in this run only when this run's normalize stage ran.
+        let normalizeRan = context.ranBefore.contains(.normalize)
+        let aggregate = try JSON.read(AggregateSummary.self, from: try input(.aggregate, MergeStage.summaryFile))
+        // Checked here, before publishing, so that it holds even when normalize was fresh.
+        if let max = request.pipeline.maxQuarantinePct {
+            let read = normalize.registrations.rowsRead + normalize.funding.rowsRead
+            let q = normalize.registrations.quarantined + normalize.funding.quarantined
+            if read > 0 && Double(q) * 100 / Double(read) > max {
+                throw SectorStatsError(.inputRefused, field: "max_quarantine_pct",
+                                       String(format: "%.2f%% of rows were quarantined (%d of %d), above the limit of %.2f%%; nothing was published",
+                                              Double(q) * 100 / Double(read), q, read, max))
+            }
+        }
+        let publisher = Publisher(outputDirectory: request.outputDirectory, keepRuns: request.keepRuns)
+        var files: [Publisher.File] = []
+        for file in aggregate.files where file != MergeStage.quarantineFile {
+            files.append(.init(name: file, path: try input(.aggregate, file), rows: aggregate.tables[file] ?? 0))
+        }
+        files.append(.init(name: MergeStage.quarantineFile, path: try input(.aggregate, MergeStage.quarantineFile),
+                           rows: normalize.quarantineRows))
+        let metas = try partials.open(in: partialsFolder)
+        if request.pipeline.cleanTables {
+            // The clean tables, asked for with every run (the pipeline's clean_tables).
+            for (name, write) in [("organizations", { try CleanTables.writeOrganizations(metas.registrations, to: $0) }),
+                                  ("funding", { (w: CSVWriter) in try CleanTables.writeFunding(metas.funding, to: w) })] {
+                let file = name + ".csv.gz"
+                let w = try CSVWriter(gzipPath: tmp + "/" + file, level: request.pipeline.gzipLevel)
+                try write(w)
+                let rows = w.rows - 1
+                try w.commit()
+                files.append(.init(name: file, path: tmp + "/" + file, rows: rows))
+            }
+        }
+        let id = try publisher.publish(files) { outputs in
+            Manifest.make(pipeline: request.pipeline.name, asOf: request.asOf,
+                          inputs: (metas.registrations + metas.funding).map { ($0.meta, normalizeRan ? partials.status(of: $0.meta.key) : "reused") },
+                          normalize: normalize, aggregate: aggregate, outputs: outputs,
+                          stages: context.earlier.map { Manifest.Stage(stage: $0.stage.rawValue, action: $0.action.rawValue, seconds: $0.seconds) }
+                              + [Manifest.Stage(stage: StageName.export.rawValue, action: StageOutcome.Action.ran.rawValue, seconds: 0)])
+        }
+        // (The clean tables' copies in the run folder are the ones kept.)
+        for f in files where f.path.hasPrefix(tmp + "/") { try? FileManager.default.removeItem(atPath: f.path) }
+        PartialStage.prune(folder: partialsFolder, keeping: keptPartialKeys(current: partials, request: request))
+        log.notice("published", metadata: ["folder": "\(request.outputDirectory)/latest", "run": "\(id)"])
+        try JSON.write(["run": id], to: tmp + "/" + Self.publishedFile)
+        return [Self.publishedFile]
+    }
+
+    /// The partials that the kept runs and the normalize stage's list refer to.
+    private func keptPartialKeys(current: PartialList, request: RunRequest) -> Set<String> {
+        var keys = Set(current.entries.map(\.key))
+        let runs = request.outputDirectory + "/runs"
+        for n in (try? FileManager.default.contentsOfDirectory(atPath: runs)) ?? [] where !n.hasPrefix(".") {
+            guard let m = try? JSON.read(Manifest.self, from: runs + "/" + n + "/manifest.json") else { continue }
+            for input in m.inputs { if let k = input.partialKey { keys.insert(k) } }
+        }
+        return keys
+    }
+}
