@@ -47,16 +47,22 @@ let package = Package(
                 .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
             ]
         ),
+        // Synthetic exports and their ground truth, for tests and benchmarks: not part of
+        // the pipeline library.
+        .target(
+            name: "SectorStatsGenerate",
+            dependencies: ["SectorStats"]
+        ),
         .executableTarget(
             name: "sectorstats",
             dependencies: [
-                "SectorStats",
+                "SectorStats", "SectorStatsGenerate",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "SectorStatsTests",
-            dependencies: ["SectorStats"]
+            dependencies: ["SectorStats", "SectorStatsGenerate"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,5 +1,6 @@
 import ArgumentParser
 import SectorStats
+import SectorStatsGenerate
 
 extension SectorStatsCommand {
     /// `sectorstats check-expected`: a published run against the generator's expected.json

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SectorStats
+import SectorStatsGenerate
 
 extension SectorStatsCommand {
     /// `sectorstats generate`: deterministic synthetic exports plus their ground truth.

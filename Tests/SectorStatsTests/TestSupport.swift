@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import SectorStats
+@testable import SectorStatsGenerate
 
 /// Where the checked-in fixtures live.
 enum Fixtures {

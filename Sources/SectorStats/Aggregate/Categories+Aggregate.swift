@@ -4,7 +4,7 @@
 extension Purpose {
     /// The index in `allCases`.
     @inline(__always)
-    var ordinal: Int {
+    public var ordinal: Int {
         switch self {
         case .epidemicControl: 0
         case .disasterRelief: 1
@@ -33,7 +33,7 @@ extension Purpose {
 extension SourceType {
     /// The index in `allCases`.
     @inline(__always)
-    var ordinal: Int {
+    public var ordinal: Int {
         switch self {
         case .corporate: 0
         case .individual: 1
@@ -55,7 +55,7 @@ extension SourceType {
 extension OrgType {
     /// The index in `allCases`.
     @inline(__always)
-    var ordinal: Int {
+    public var ordinal: Int {
         switch self {
         case .association: 0
         case .socialService: 1

@@ -104,7 +104,7 @@ public final class CSVReader {
         path == "-" ? "stdin" : baseName(path)
     }
 
-    static func baseName(_ path: String) -> String {
+    public static func baseName(_ path: String) -> String {
         path.split(separator: "/", omittingEmptySubsequences: true).last.map(String.init) ?? path
     }
 

@@ -62,11 +62,11 @@ public final class ExportFileWriter {
 
 /// UTF-8 → GB18030 with glibc iconv, for whole pieces of text (no character is ever cut
 /// between calls). A byte iconv rejects as UTF-8 is copied through as it is.
-final class GB18030Encoder {
+public final class GB18030Encoder {
     // Each worker thread owns its own encoder: an iconv handle keeps conversion state.
     private let handle: iconv_t
 
-    init(name: String) throws {
+    public init(name: String) throws {
         let cd = iconv_open("GB18030", "UTF-8")
         guard let cd, cd != iconv_t(bitPattern: -1) else {
             throw SectorStatsError(.unsupportedEncoding, file: name, "this system's iconv cannot convert UTF-8 to GB18030")
@@ -76,7 +76,7 @@ final class GB18030Encoder {
 
     deinit { iconv_close(handle) }
 
-    func encode(_ input: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+    public func encode(_ input: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
         guard let base = input.baseAddress, input.count > 0 else { return }
         // GB18030 needs at most 4 bytes per character and UTF-8 at least 1, so 4× always fits.
         let encoded = [UInt8](unsafeUninitializedCapacity: input.count * 4 + 16) { buffer, initialized in

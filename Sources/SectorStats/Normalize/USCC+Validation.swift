@@ -2,7 +2,7 @@ extension USCC {
     /// The index of an upper-case ASCII byte in the alphabet `0-9A-HJ-NPQRTUWXY`, or -1.
     /// Arithmetic rather than a table: this runs once per character of every code.
     @inline(__always)
-    static func alphabetIndex(of byte: UInt8) -> Int {
+    public static func alphabetIndex(of byte: UInt8) -> Int {
         switch byte {
         case 0x30...0x39: Int(byte &- 0x30)  // 0-9 → 0…9
         case 0x41...0x48: Int(byte &- 0x41) + 10  // A-H → 10…17

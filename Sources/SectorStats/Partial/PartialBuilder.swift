@@ -393,7 +393,7 @@ enum FundingPartialBuilder {
                     sized = true
                     seen.reserve(Int(Double(size) * Double(chunk.rowsRead) / Double(chunk.inputBytes) * 1.05))
                 }
-                try chunk.text.withUnsafeBufferPointer { text in
+                chunk.text.withUnsafeBufferPointer { text in
                     @inline(__always) func field(_ from: Int, _ to: Int) -> UnsafeBufferPointer<UInt8> {
                         UnsafeBufferPointer(rebasing: text[from..<to])
                     }

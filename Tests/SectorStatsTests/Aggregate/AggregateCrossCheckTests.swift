@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import SectorStats
+@testable import SectorStatsGenerate
 
 /// The stage against ``NaiveAggregate`` on a few thousand generated rows: every table equal,
 /// in memory for several worker counts and through the persisted files with tiny chunks.

@@ -1,5 +1,6 @@
 import XCTest
 @testable import SectorStats
+@testable import SectorStatsGenerate
 
 final class DefectScheduleTests: XCTestCase {
     func testReason_whenRate_thenThatManyDefectsAndEveryReasonPerCycle() {

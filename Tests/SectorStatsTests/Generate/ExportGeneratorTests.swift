@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import SectorStats
+@testable import SectorStatsGenerate
 
 final class ExportGeneratorTests: XCTestCase {
     private static let reference = URL(fileURLWithPath: Fixtures.repoRoot + "/datasets/reference")

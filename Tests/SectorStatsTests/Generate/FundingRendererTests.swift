@@ -1,5 +1,6 @@
 import XCTest
 @testable import SectorStats
+@testable import SectorStatsGenerate
 
 final class FundingRendererTests: XCTestCase {
     func testOrdinal_whenEveryCase_thenPositionInAllCases() {

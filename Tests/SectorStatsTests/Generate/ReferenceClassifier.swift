@@ -1,5 +1,6 @@
 import Foundation
 @testable import SectorStats
+@testable import SectorStatsGenerate
 
 /// A test oracle for the generator: classifies every row of a generated export with the
 /// existing readers and value parsers, in DATA.md §5's check order, and recounts what

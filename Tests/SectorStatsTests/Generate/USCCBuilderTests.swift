@@ -1,8 +1,9 @@
 import XCTest
 @testable import SectorStats
+@testable import SectorStatsGenerate
 
 /// The library's generator (the test target has its own `SplitMix64`).
-private typealias GeneratorRandom = SectorStats.SplitMix64
+private typealias GeneratorRandom = SectorStatsGenerate.SplitMix64
 
 /// Codes built from the GB 32100 / GB 11714 rules, checked with the pipeline's own parser.
 final class USCCBuilderTests: XCTestCase {

@@ -1,8 +1,9 @@
 import XCTest
 @testable import SectorStats
+@testable import SectorStatsGenerate
 
 /// The library's generator (the test target has its own `SplitMix64`).
-private typealias GeneratorRandom = SectorStats.SplitMix64
+private typealias GeneratorRandom = SectorStatsGenerate.SplitMix64
 
 /// The generator's spellings read back through the pipeline's parsers to the same values.
 final class ValueFormatterTests: XCTestCase {

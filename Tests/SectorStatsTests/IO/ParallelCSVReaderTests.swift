@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import XCTest
 @testable import SectorStats
+@testable import SectorStatsGenerate
 
 /// Parallel chunked reads must give exactly the serial read's records and line numbers,
 /// whatever the chunk count, block size and encoding, including when nominal chunk

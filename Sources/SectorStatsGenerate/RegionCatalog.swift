@@ -1,4 +1,5 @@
 import Foundation
+import SectorStats
 
 /// The generator's view of the GB/T 2260 reference (`datasets/reference/`): the current
 /// divisions of each province by level, the retired county codes with the years they were

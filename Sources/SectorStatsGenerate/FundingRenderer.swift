@@ -1,3 +1,4 @@
+import SectorStats
 /// The columns of one generated funding file, and its header row.
 struct FundingLayout: Sendable {
     let fields: [FundingField]

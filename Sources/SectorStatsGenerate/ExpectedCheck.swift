@@ -1,4 +1,5 @@
 import Foundation
+import SectorStats
 
 /// Compares a published run with the generator's ground truth (`expected.json`): per
 /// file rows read, accepted, quarantined by reason and duplicates (from manifest.json);

@@ -1,3 +1,4 @@
+import SectorStats
 /// The ground truth of a synthetic export, written as `expected.json` next to it: what the
 /// pipeline must find, computed by the generator from what it decided, not by reading the
 /// files back. Tests and benchmarks check the pipeline against it.

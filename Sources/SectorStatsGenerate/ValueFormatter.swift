@@ -1,3 +1,4 @@
+import SectorStats
 /// Spells dates and amounts in every style DATA.md §3 lists, as UTF-8 bytes appended to a
 /// field. Amounts are exact: any whole number of fen can be written in 元 (2 decimals),
 /// 万 (6) or 亿 (10), so every style gives back the same fen.

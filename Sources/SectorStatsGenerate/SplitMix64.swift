@@ -1,3 +1,4 @@
+import SectorStats
 /// A small, fast, seedable random number generator (Steele, Lea and Flood's SplitMix64):
 /// the generator's only source of randomness, so equal seeds give byte-identical exports
 /// on every platform and thread count.

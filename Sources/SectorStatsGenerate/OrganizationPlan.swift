@@ -1,3 +1,4 @@
+import SectorStats
 /// What the generator decided about one organization, kept compact (the plan holds one per
 /// organization; everything else about it is drawn again from its own seeded stream).
 struct PlannedOrganization: Sendable {

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import SectorStats
 
 /// Writes a deterministic synthetic export — registration and funding files following
 /// DATA.md, with its messiness and a planted share of defects and re-sent duplicates — and

@@ -1,3 +1,4 @@
+import SectorStats
 /// Builds the UTF-8 bytes of CSV records field by field, quoting a field when it holds the
 /// delimiter, a quote, CR or LF, and counting the physical lines each record takes (the
 /// reader's line numbers: an embedded line break is a line, CRLF is one).

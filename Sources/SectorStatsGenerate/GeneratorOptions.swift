@@ -1,4 +1,5 @@
 import Foundation
+import SectorStats
 
 /// How one generated export file is laid out: its encoding, byte-order mark, line ends,
 /// delimiter, compression, header language and which optional columns it has.

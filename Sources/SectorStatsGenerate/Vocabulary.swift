@@ -1,3 +1,4 @@
+import SectorStats
 /// Word lists for realistic synthetic values: organization names, people, scopes,
 /// funders, industries. Plain data; the generator combines them with seeded draws.
 enum Vocabulary {

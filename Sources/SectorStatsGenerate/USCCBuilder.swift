@@ -1,3 +1,4 @@
+import SectorStats
 /// Builds unified social credit codes from the rules of GB 32100-2015 and GB 11714, and
 /// the deliberately broken variants the generator plants as defects.
 enum USCCBuilder {

@@ -1,3 +1,4 @@
+import SectorStats
 /// The columns of one generated registration file, and its header row.
 struct RegistrationLayout: Sendable {
     let fields: [RegistrationField]

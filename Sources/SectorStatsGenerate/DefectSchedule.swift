@@ -1,3 +1,4 @@
+import SectorStats
 /// Where the defects of one file fall, and which reason each one carries.
 ///
 /// Positions are split into slots of 1/rate rows; each slot holds one defect at a seeded
