@@ -131,3 +131,30 @@ enum CRC32 {
         return UInt32(truncatingIfNeeded: crc)
     }
 }
+
+/// Whole blocks in zlib's format (`compress2`/`uncompress`), for the sections of a partial
+/// that only export or a sequential pass reads: each block is independent.
+enum ZlibBlock {
+    /// `input` compressed at `level`.
+    static func compress(_ input: UnsafeRawBufferPointer, level: Int32 = 1) throws -> [UInt8] {
+        guard let base = input.baseAddress, !input.isEmpty else { return [] }
+        var size = compressBound(uLong(input.count))
+        var out = [UInt8](repeating: 0, count: Int(size))
+        let rc = out.withUnsafeMutableBufferPointer { dest in
+            compress2(dest.baseAddress, &size, base.assumingMemoryBound(to: Bytef.self), uLong(input.count), level)
+        }
+        guard rc == Z_OK else { throw SectorStatsError(.internalError, "zlib compress2 failed (code \(rc))") }
+        out.removeLast(out.count - Int(size))
+        return out
+    }
+
+    /// Inflates `input` into `output`, which must be exactly the block's raw size; false when
+    /// the data is not a block of that size.
+    static func uncompress(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) -> Bool {
+        guard let src = input.baseAddress, let dest = output.baseAddress else { return input.isEmpty && output.isEmpty }
+        var size = uLong(output.count)
+        let rc = CZlib.uncompress(dest.assumingMemoryBound(to: Bytef.self), &size, src.assumingMemoryBound(to: Bytef.self),
+                                  uLong(input.count))
+        return rc == Z_OK && Int(size) == output.count
+    }
+}

@@ -33,12 +33,19 @@ public enum CleanTables {
         try w.writeRow(organizationColumns)
         let registry = try RegistryMerge(partials)
         for (p, partial) in partials.enumerated() {
-            var c = SectionCursor(partial.bytes(PartialFormat.rowsFile))
-            for row in 0..<partial.meta.rows {
-                guard let bytes = c.string() else { throw partial.corrupt(PartialFormat.rowsFile, "row \(row + 1) is cut short") }
-                if !registry.superseded[p][row] { try w.append(encoded: bytes, rows: 1) }
-                if row % 4096 == 4095 { try drain?(w) }
+            var row = 0
+            try partial.forEachBlock(PartialFormat.rowsFile) { block in
+                var c = SectionCursor(block)
+                while !c.atEnd {
+                    guard let bytes = c.string(), row < partial.meta.rows else {
+                        throw partial.corrupt(PartialFormat.rowsFile, "row \(row + 1) is cut short or beyond the rows")
+                    }
+                    if !registry.superseded[p][row] { try w.append(encoded: bytes, rows: 1) }
+                    row += 1
+                    if row % 4096 == 0 { try drain?(w) }
+                }
             }
+            guard row == partial.meta.rows else { throw partial.corrupt(PartialFormat.rowsFile, "\(row) rows, \(partial.meta.rows) were written") }
         }
     }
 
@@ -50,7 +57,7 @@ public enum CleanTables {
         for (p, partial) in partials.enumerated() {
             let names = try FundingNames(partial)
             let facts = partial.bytes(PartialFormat.factsFile)
-            var ids = SectionCursor(partial.bytes(PartialFormat.idsFile))
+            let ids = SectionStream(partial, PartialFormat.idsFile)
             for b in 0..<partial.meta.rowBlocks.count {
                 let range = Partial.block(b, starts: partial.meta.rowBlocks, end: facts.count)
                 var cursor = SectionCursor(facts, from: range.lowerBound, to: range.upperBound)
@@ -58,7 +65,7 @@ public enum CleanTables {
                 let first = b * PartialFormat.blockRows
                 for r in first..<min(first + PartialFormat.blockRows, partial.meta.rows) {
                     let row = try FundingPartialRow.read(&cursor, line: &line, partial: partial)
-                    guard let id = ids.string() else { throw partial.corrupt(PartialFormat.idsFile, "record_id \(r + 1) is cut short") }
+                    guard let id = try ids.string() else { throw partial.corrupt(PartialFormat.idsFile, "record_id \(r + 1) is cut short") }
                     if dedup.duplicate[p][r] { continue }
                     w.field(bytes: id)
                     w.field(bytes: names.recipientCodes[row.recipient])

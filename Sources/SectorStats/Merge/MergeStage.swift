@@ -155,29 +155,34 @@ public struct MergeStage {
         while i < order.count {
             var j = i + 1
             while j < order.count, partials[order[j]].meta.file == partials[order[i]].meta.file { j += 1 }
-            var entries: [(line: Int, bytes: UnsafeBufferPointer<UInt8>)] = []
+            // One file of a name (the usual case): its entries as they come. Files sharing a
+            // name: their entries copied out and merged by line (a stable sort: entries of one
+            // line keep the order of their files).
+            var shared: [(line: Int, bytes: [UInt8])] = []
             for p in order[i..<j] {
                 let partial = partials[p]
-                var c = SectionCursor(partial.bytes(PartialFormat.quarantineFile))
                 var n = 0
-                while !c.atEnd {
-                    guard let line = c.varint(), let row = c.string() else {
-                        throw partial.corrupt(PartialFormat.quarantineFile, "entry \(n + 1) is cut short")
+                try partial.forEachBlock(PartialFormat.quarantineFile) { block in
+                    var c = SectionCursor(block)
+                    while !c.atEnd {
+                        guard let line = c.varint(), let row = c.string() else {
+                            throw partial.corrupt(PartialFormat.quarantineFile, "entry \(n + 1) is cut short")
+                        }
+                        if j - i == 1 { try writer.append(encoded: row, rows: 1) } else { shared.append((Int(line), Array(row))) }
+                        n += 1
                     }
-                    entries.append((Int(line), row))
-                    n += 1
                 }
                 guard n == partial.meta.quarantineEntries else {
                     throw partial.corrupt(PartialFormat.quarantineFile, "\(n) entries, \(partial.meta.quarantineEntries) were written")
                 }
+                count += n
             }
-            // (A stable sort: entries of one line keep the order of their files.)
             if j - i > 1 {
-                entries = entries.enumerated().sorted { $0.element.line != $1.element.line ? $0.element.line < $1.element.line : $0.offset < $1.offset }
-                    .map(\.element)
+                let sorted = shared.enumerated().sorted {
+                    $0.element.line != $1.element.line ? $0.element.line < $1.element.line : $0.offset < $1.offset
+                }
+                for e in sorted { try e.element.bytes.withUnsafeBufferPointer { try writer.append(encoded: $0, rows: 1) } }
             }
-            for e in entries { try writer.append(encoded: e.bytes, rows: 1) }
-            count += entries.count
             i = j
         }
         try writer.commit()

@@ -100,22 +100,25 @@ struct FundingDedup {
             var count = 0
             // A second cursor runs ahead, so that the slots of the next keys are loaded
             // while this one goes in (every insert is a cache miss in a large table).
-            let bytes = partial.bytes(PartialFormat.idsFile)
-            var cursor = SectionCursor(bytes)
-            var lead = SectionCursor(bytes)
-            for _ in 0..<12 { if let id = lead.string() { seen.prefetch(id) } }
-            for row in 0..<partial.meta.rows {
-                guard let id = cursor.string() else {
-                    throw partial.corrupt(PartialFormat.idsFile, "record_id \(row + 1) is cut short")
-                }
-                if let next = lead.string() { seen.prefetch(next) }
-                if !seen.insert(id) {
-                    flags[row] = true
-                    count += 1
+            var row = 0
+            try partial.forEachBlock(PartialFormat.idsFile) { bytes in
+                var cursor = SectionCursor(bytes)
+                var lead = SectionCursor(bytes)
+                for _ in 0..<12 { if let id = lead.string() { seen.prefetch(id) } }
+                while !cursor.atEnd {
+                    guard let id = cursor.string(), row < flags.count else {
+                        throw partial.corrupt(PartialFormat.idsFile, "record_id \(row + 1) is cut short or beyond the rows")
+                    }
+                    if let next = lead.string() { seen.prefetch(next) }
+                    if !seen.insert(id) {
+                        flags[row] = true
+                        count += 1
+                    }
+                    row += 1
                 }
             }
-            guard cursor.atEnd else {
-                throw partial.corrupt(PartialFormat.idsFile, "more record_ids than its \(partial.meta.rows) rows")
+            guard row == partial.meta.rows else {
+                throw partial.corrupt(PartialFormat.idsFile, "\(row) record_ids for \(partial.meta.rows) rows")
             }
             duplicate.append(flags)
             duplicates.append(count)

@@ -147,7 +147,7 @@ struct QuarantineSection {
     private let row = CSVWriter()
     private(set) var count = 0
 
-    init(path: String) throws { writer = try SectionWriter(path: path) }
+    init(path: String) throws { writer = try SectionWriter(path: path, deflate: true) }
 
     mutating func add(_ entries: [QuarantineEntry]) throws {
         for q in entries {
@@ -256,7 +256,7 @@ enum RegistrationsPartialBuilder {
             })
         // The kept rows in file order: their entries and their table rows.
         let entries = try SectionWriter(path: dir + "/" + PartialFormat.entriesFile)
-        let rows = try SectionWriter(path: dir + "/" + PartialFormat.rowsFile)
+        let rows = try SectionWriter(path: dir + "/" + PartialFormat.rowsFile, deflate: true)
         var kept = 0
         for (i, ref) in refs.enumerated() where !superseded[i] {
             if kept % PartialFormat.blockRows == 0 { meta.rowBlocks.append(entries.position) }
@@ -369,7 +369,7 @@ enum FundingPartialBuilder {
         meta.accounting.unknownColumns = normalizer.unknownColumns
         var quarantine = try QuarantineSection(path: dir + "/" + PartialFormat.quarantineFile)
         let facts = try SectionWriter(path: dir + "/" + PartialFormat.factsFile)
-        let ids = try SectionWriter(path: dir + "/" + PartialFormat.idsFile)
+        let ids = try SectionWriter(path: dir + "/" + PartialFormat.idsFile, deflate: true)
         var seen = ByteKeySet()
         var sized = false
         var recipients = ByteInterner()

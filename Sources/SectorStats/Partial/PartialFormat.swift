@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 
 #if canImport(Glibc)
@@ -20,12 +21,18 @@ public enum PartialKind: String, Codable, Sendable, CaseIterable {
 ///   `export organizations`;
 /// - funding: `facts.bin` — per kept row, varints (recipient id, funder id + 1, industry
 ///   id + 1, amount, cash + 1, in_kind + 1, beneficiaries, packed date, region + 1, line
-///   step, warnings) and one byte (purpose | source type << 4); `ids.bin` — per kept row its
+///   step, warnings) and one byte (purpose ordinal | source type ordinal << 4); `ids.bin` — per kept row its
 ///   record_id (varint length, bytes), for duplicate detection across files; `names.bin` —
 ///   the recipients (recipient_uscc and recipient_name), funders and industries the ids
 ///   refer to, each a varint length and bytes;
 /// - `quarantine.bin`: per refused row its line (varint) and its quarantine CSV row
 ///   (varint length, bytes), in line order.
+///
+/// `rows.bin`, `ids.bin` and `quarantine.bin` are stored as independent zlib blocks (their
+/// raw and stored sizes in the meta: ``SectionWriter``); the sections the merge decodes row
+/// by row in parallel (`entries.bin`, `facts.bin`) and `names.bin` are stored as they are.
+/// Within a block of `facts.bin` (every ``blockRows`` rows) a row's line is a step from the
+/// row before it, the block's first from 0.
 ///
 /// Within one file the duplicates are already settled (registrations: the last row of a
 /// USCC wins; funding: the first row of a record_id), since that holds whatever other files
@@ -64,6 +71,8 @@ public struct PartialMeta: Codable, Sendable, Equatable {
     public struct Section: Codable, Sendable, Equatable {
         public var bytes: Int64
         public var crc32: UInt32
+        /// For a section stored in zlib blocks: each block's raw and stored size, in order.
+        public var blocks: [[Int]]?
     }
 
     public var format: Int
@@ -93,16 +102,31 @@ public struct PartialMeta: Codable, Sendable, Equatable {
 /// Writes one section file of a partial being built: buffered, with its CRC-32 computed as
 /// it goes. The file is in the partial's temporary folder, so it needs no atomic rename of
 /// its own.
+///
+/// With `deflate`, the section is stored as independent zlib blocks of about
+/// ``blockBytes`` raw bytes, each ending on a record boundary (the caller flushes only
+/// between records); blocks are compressed two at a time in parallel. For the sections
+/// only export or one sequential pass reads (clean organization rows, record ids, the
+/// quarantine): they are most of a partial's bytes and compress 3–4×.
 final class SectionWriter {
     let path: String
     private let fd: Int32
     private var buffer: [UInt8] = []
     private var crc: UInt32 = 0
+    /// Bytes in the file so far.
+    private var stored: Int64 = 0
+    /// Raw bytes handed on so far (equal to `stored` without deflate).
     private(set) var written: Int64 = 0
     private static let flushAt = 1 << 20
+    static let blockBytes = 1 << 20
+    private let deflate: Bool
+    /// Raw blocks waiting to be compressed, and the blocks written (raw, stored sizes).
+    private var pending: [[UInt8]] = []
+    private var blocks: [[Int]] = []
 
-    init(path: String) throws {
+    init(path: String, deflate: Bool = false) throws {
         self.path = path
+        self.deflate = deflate
         fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             throw SectorStatsError(.fileNotWritable, file: path, "cannot create: \(String(cString: strerror(errno)))")
@@ -144,18 +168,48 @@ final class SectionWriter {
         buffer.append(contentsOf: b)
     }
 
-    /// Writes the buffer out once it is large.
+    /// Writes the buffer out once it is large; call it only between records.
     @inline(__always)
     func flushIfFull() throws {
         if buffer.count >= Self.flushAt { try flush() }
     }
 
     func flush() throws {
-        try buffer.withUnsafeBytes { raw in
+        guard deflate else {
+            try store(buffer)
+            written += Int64(buffer.count)
+            buffer.removeAll(keepingCapacity: true)
+            return
+        }
+        guard !buffer.isEmpty else { return }
+        written += Int64(buffer.count)
+        pending.append(buffer)
+        buffer.removeAll(keepingCapacity: true)
+        if pending.count == 2 { try compressPending() }
+    }
+
+    /// Compresses the pending blocks in parallel and writes them in order.
+    private func compressPending() throws {
+        let raw = pending
+        pending = []
+        let slots = ConcurrentSlots<Result<[UInt8], Error>>(count: raw.count)
+        DispatchQueue.concurrentPerform(iterations: raw.count) { i in
+            slots.set(i, Result { try raw[i].withUnsafeBytes { try ZlibBlock.compress($0) } })
+        }
+        for i in raw.indices {
+            guard let block = try slots.take(i)?.get() else { throw SectorStatsError(.internalError, file: path, "a block was not compressed") }
+            try store(block)
+            blocks.append([raw[i].count, block.count])
+        }
+    }
+
+    private func store(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { raw in
             crc = CRC32.update(crc, raw)
             var at = 0
             while at < raw.count {
-                let n = write(fd, raw.baseAddress! + at, raw.count - at)
+                guard let base = raw.baseAddress else { break }
+                let n = write(fd, base + at, raw.count - at)
                 if n < 0 {
                     if errno == EINTR { continue }
                     throw SectorStatsError(.fileNotWritable, file: path, "cannot write: \(String(cString: strerror(errno)))")
@@ -163,14 +217,14 @@ final class SectionWriter {
                 at += n
             }
         }
-        written += Int64(buffer.count)
-        buffer.removeAll(keepingCapacity: true)
+        stored += Int64(bytes.count)
     }
 
-    /// Writes what is left; returns the section's size and CRC.
+    /// Writes what is left; returns the section's size and CRC (and blocks).
     func finish() throws -> PartialMeta.Section {
         try flush()
-        return PartialMeta.Section(bytes: written, crc32: crc)
+        if deflate { try compressPending() }
+        return PartialMeta.Section(bytes: stored, crc32: crc, blocks: deflate ? blocks : nil)
     }
 }
 
@@ -274,6 +328,33 @@ public final class Partial: Sendable {
         sections[name]?.bytes ?? UnsafeRawBufferPointer(start: nil, count: 0)
     }
 
+    /// Calls `body` with each block of a section's raw bytes, in order (a section stored as
+    /// is: one block, its mapping). Records never straddle blocks. A block that does not
+    /// inflate to its recorded size is `corruptData`.
+    func forEachBlock(_ name: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let all = bytes(name)
+        guard let blocks = meta.sections[name]?.blocks else { return try body(all) }
+        var scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: SectionWriter.blockBytes * 2, alignment: 16)
+        defer { scratch.deallocate() }
+        var at = 0
+        for (i, b) in blocks.enumerated() {
+            guard b.count == 2, b[0] > 0, b[1] >= 0, b[1] <= all.count - at else {
+                throw corrupt(name, "block \(i + 1) lies outside the file")
+            }
+            if b[0] > scratch.count {
+                scratch.deallocate()
+                scratch = .allocate(byteCount: b[0], alignment: 16)
+            }
+            let raw = UnsafeMutableRawBufferPointer(rebasing: scratch[0..<b[0]])
+            guard ZlibBlock.uncompress(UnsafeRawBufferPointer(rebasing: all[at..<at + b[1]]), into: raw) else {
+                throw corrupt(name, "block \(i + 1) does not inflate to its \(b[0]) bytes")
+            }
+            try body(UnsafeRawBufferPointer(raw))
+            at += b[1]
+        }
+        guard at == all.count else { throw corrupt(name, "\(all.count - at) bytes after its blocks") }
+    }
+
     /// The byte range of block `b` of a section whose block starts are `starts`.
     static func block(_ b: Int, starts: [Int], end: Int) -> Range<Int> {
         starts[b]..<(b + 1 < starts.count ? starts[b + 1] : end)
@@ -283,4 +364,68 @@ public final class Partial: Sendable {
         SectorStatsError(.corruptData, file: folder + "/" + section,
                          "\(why); delete the partial (or run with --force) to rebuild it")
     }
+}
+
+/// Reads a section's records in order across its blocks (``Partial/forEachBlock(_:_:)``
+/// pulled one record at a time). A string it returns is valid until the next call.
+final class SectionStream {
+    private let partial: Partial
+    private let name: String
+    private let all: UnsafeRawBufferPointer
+    private let blocks: [[Int]]?
+    private var next = 0
+    private var stored = 0
+    private var scratch: UnsafeMutableRawBufferPointer
+    private var cursor: SectionCursor
+
+    init(_ partial: Partial, _ name: String) {
+        self.partial = partial
+        self.name = name
+        all = partial.bytes(name)
+        blocks = partial.meta.sections[name]?.blocks
+        scratch = .allocate(byteCount: blocks == nil ? 0 : SectionWriter.blockBytes * 2, alignment: 16)
+        cursor = SectionCursor(blocks == nil ? all : UnsafeRawBufferPointer(start: nil, count: 0))
+    }
+
+    deinit { scratch.deallocate() }
+
+    /// Moves to the next block when the current one is used up; false at the end.
+    private func ready() throws -> Bool {
+        while cursor.atEnd {
+            guard let blocks, next < blocks.count else { return false }
+            let b = blocks[next]
+            guard b.count == 2, b[0] > 0, b[1] >= 0, b[1] <= all.count - stored else {
+                throw partial.corrupt(name, "block \(next + 1) lies outside the file")
+            }
+            if b[0] > scratch.count {
+                scratch.deallocate()
+                scratch = .allocate(byteCount: b[0], alignment: 16)
+            }
+            let raw = UnsafeMutableRawBufferPointer(rebasing: scratch[0..<b[0]])
+            guard ZlibBlock.uncompress(UnsafeRawBufferPointer(rebasing: all[stored..<stored + b[1]]), into: raw) else {
+                throw partial.corrupt(name, "block \(next + 1) does not inflate to its \(b[0]) bytes")
+            }
+            cursor = SectionCursor(UnsafeRawBufferPointer(raw))
+            stored += b[1]
+            next += 1
+        }
+        return true
+    }
+
+    /// The next length-prefixed string; nil at the end of the section.
+    func string() throws -> UnsafeBufferPointer<UInt8>? {
+        guard try ready() else { return nil }
+        guard let s = cursor.string() else { throw partial.corrupt(name, "a record is cut short") }
+        return s
+    }
+
+    /// The next varint; nil at the end of the section.
+    func varint() throws -> UInt64? {
+        guard try ready() else { return nil }
+        guard let v = cursor.varint() else { throw partial.corrupt(name, "a record is cut short") }
+        return v
+    }
+
+    /// Whether every record was read (and nothing follows).
+    func atEnd() throws -> Bool { try !ready() }
 }

@@ -1,0 +1,127 @@
+import Foundation
+import XCTest
+@testable import SectorStats
+
+/// The partial on disk: sections round-trip (stored and zlib-block), a damaged or cut
+/// partial is refused, and the key depends on content and settings, never the path.
+final class PartialFormatTests: XCTestCase {
+    private let asOf = CivilDate(year: 2021, month: 12, day: 31)!
+
+    private func records(_ n: Int) -> [[UInt8]] {
+        var state: UInt64 = 7
+        return (0..<n).map { i in
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let length = Int(state >> 58)  // 0…63 bytes
+            return (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ i) }
+        }
+    }
+
+    func testSectionWriter_whenDeflated_readsBackTheSameRecordsAcrossBlocks() throws {
+        let dir = try Workdir()
+        let input = records(120_000)  // ~3.8 MB: several blocks
+        for deflate in [false, true] {
+            let path = dir.path + "/s\(deflate)"
+            let w = try SectionWriter(path: path, deflate: deflate)
+            for r in input {
+                r.withUnsafeBufferPointer { w.string($0) }
+                try w.flushIfFull()
+            }
+            let section = try w.finish()
+            XCTAssertEqual(section.blocks == nil, !deflate)
+            if deflate { XCTAssertGreaterThan(section.blocks?.count ?? 0, 2) }
+            XCTAssertEqual(Int64(try Data(contentsOf: URL(fileURLWithPath: path)).count), section.bytes)
+            // Read back through a partial whose only interesting section is this one.
+            let partial = try makePartial(dir, section: section, path: path)
+            let stream = SectionStream(partial, PartialFormat.quarantineFile)
+            var got: [[UInt8]] = []
+            while let s = try stream.string() { got.append(Array(s)) }
+            XCTAssertEqual(got, input, "deflate \(deflate)")
+            XCTAssertTrue(try stream.atEnd())
+            var viaBlocks: [[UInt8]] = []
+            try partial.forEachBlock(PartialFormat.quarantineFile) { block in
+                var c = SectionCursor(block)
+                while !c.atEnd { viaBlocks.append(Array(try XCTUnwrap(c.string()))) }
+            }
+            XCTAssertEqual(viaBlocks, input)
+        }
+    }
+
+    /// A registrations partial folder holding `section` as its quarantine section.
+    private func makePartial(_ dir: Workdir, section: PartialMeta.Section, path: String) throws -> Partial {
+        let folder = dir.path + "/p-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: path, toPath: folder + "/" + PartialFormat.quarantineFile)
+        for f in [PartialFormat.entriesFile, PartialFormat.rowsFile] { _ = FileManager.default.createFile(atPath: folder + "/" + f, contents: Data()) }
+        var acc = RowAccounting(file: "x.csv", path: "x.csv", encoding: "utf-8")
+        acc.rowsRead = 0
+        let meta = PartialMeta(format: PartialFormat.version, program: SectorStatsVersion.string, key: "k", kind: .registrations,
+                               path: "x.csv", file: "x.csv", bytes: 0, sha256: "", encoding: "utf-8", accounting: acc, rows: 0,
+                               rowBlocks: [], idBlocks: [], recipients: 0, funders: 0, industries: 0, quarantineEntries: 0,
+                               sections: [PartialFormat.entriesFile: .init(bytes: 0, crc32: 0), PartialFormat.rowsFile: .init(bytes: 0, crc32: 0),
+                                          PartialFormat.quarantineFile: section])
+        try JSON.write(meta, to: folder + "/" + PartialFormat.metaFile)
+        return try Partial(folder: folder, verify: true)
+    }
+
+    private func buildFixturePartial(_ dir: Workdir, kind: PartialKind, fixture: String) throws -> String {
+        let job = try PartialJob.make(kind: kind, path: Fixtures.path("normalize/" + fixture), asOf: asOf, referenceHash: "t")
+        let regions = try RegionTable(folder: URL(fileURLWithPath: Fixtures.repoRoot + "/datasets/reference"))
+        try PartialBuilder.build(job, in: dir.path, regions: regions, threads: 2, chunkBytes: 256)
+        return dir.path + "/" + job.key + PartialFormat.suffix
+    }
+
+    func testPartial_whenASectionIsDamagedOrCut_isRefused() throws {
+        let dir = try Workdir()
+        let folder = try buildFixturePartial(dir, kind: .funding, fixture: "funding_every_defect_utf8.csv")
+        XCTAssertNoThrow(try Partial(folder: folder, verify: true))
+        // A flipped byte in a stored section: only the CRC check sees it.
+        let facts = folder + "/" + PartialFormat.factsFile
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: facts))
+        bytes[bytes.count / 2] ^= 0x40
+        try bytes.write(to: URL(fileURLWithPath: facts))
+        XCTAssertNoThrow(try Partial(folder: folder, verify: false))
+        XCTAssertThrowsError(try Partial(folder: folder, verify: true)) { error in
+            XCTAssertEqual((error as? SectorStatsError)?.code, .corruptData)
+            XCTAssertTrue("\(error)".contains("CRC-32"), "\(error)")
+        }
+        // A section cut short: refused even without the CRC check.
+        let ids = folder + "/" + PartialFormat.idsFile
+        let cut = try Data(contentsOf: URL(fileURLWithPath: ids)).dropLast(3)
+        try cut.write(to: URL(fileURLWithPath: ids))
+        XCTAssertThrowsError(try Partial(folder: folder, verify: false))
+        // No meta: not a partial (a build killed before its rename leaves no final folder).
+        try FileManager.default.removeItem(atPath: folder + "/" + PartialFormat.metaFile)
+        XCTAssertThrowsError(try Partial(folder: folder))
+    }
+
+    func testPartial_whenACompressedBlockIsDamaged_readingItFailsClearly() throws {
+        let dir = try Workdir()
+        let folder = try buildFixturePartial(dir, kind: .registrations, fixture: "registrations_every_defect_utf8.csv")
+        let partial = try Partial(folder: folder, verify: true)
+        XCTAssertNotNil(partial.meta.sections[PartialFormat.rowsFile]?.blocks)
+        let rows = folder + "/" + PartialFormat.rowsFile
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: rows))
+        for i in stride(from: 2, to: bytes.count, by: 7) { bytes[i] ^= 0x5A }
+        try bytes.write(to: URL(fileURLWithPath: rows))
+        let damaged = try Partial(folder: folder, verify: false)
+        XCTAssertThrowsError(try CleanTables.writeOrganizations([damaged], to: CSVWriter())) { error in
+            XCTAssertEqual((error as? SectorStatsError)?.code, .corruptData, "\(error)")
+        }
+    }
+
+    func testKey_dependsOnContentAndSettings_notOnThePath() throws {
+        let dir = try Workdir()
+        for sub in ["a", "b"] { try FileManager.default.createDirectory(atPath: dir.path + "/" + sub, withIntermediateDirectories: true) }
+        let a = try dir.file("a/x.csv", "统一社会信用代码,社会组织名称,社会组织类型,成立登记日期\n53420000MJ0003B24T,某会,基金会,2019-01-01\n")
+        let b = try dir.file("b/renamed.csv", try String(contentsOfFile: a, encoding: .utf8))
+        func key(_ path: String, asOf: CivilDate? = nil, aliases: [String: String] = [:], reference: String = "r") throws -> String {
+            try PartialJob.make(kind: .registrations, path: path, aliases: aliases, asOf: asOf ?? self.asOf, referenceHash: reference).key
+        }
+        XCTAssertEqual(try key(a), try key(b), "same bytes, another path and name")
+        XCTAssertNotEqual(try key(a), try key(a, asOf: CivilDate(year: 2022, month: 1, day: 1)!))
+        XCTAssertNotEqual(try key(a), try key(a, aliases: ["机构名称": "name"]))
+        XCTAssertNotEqual(try key(a), try key(a, reference: "other tables"))
+        _ = try dir.file("a/x.csv", "统一社会信用代码,社会组织名称,社会组织类型,成立登记日期\n53420000MJ0003B24T,某会,基金会,2019-01-02\n")
+        XCTAssertNotEqual(try key(a), try key(b), "one byte of content changed")
+    }
+}
