@@ -56,17 +56,11 @@ public enum CleanTables {
         let dedup = try FundingDedup(partials)
         for (p, partial) in partials.enumerated() {
             let names = try FundingNames(partial)
-            let facts = partial.bytes(PartialFormat.factsFile)
             let ids = SectionStream(partial, PartialFormat.idsFile)
             for b in 0..<partial.meta.rowBlocks.count {
-                let range = Partial.block(b, starts: partial.meta.rowBlocks, end: facts.count)
-                var cursor = SectionCursor(facts, from: range.lowerBound, to: range.upperBound)
-                var line = 0
-                let first = b * PartialFormat.blockRows
-                for r in first..<min(first + PartialFormat.blockRows, partial.meta.rows) {
-                    let row = try FundingPartialRow.read(&cursor, line: &line, partial: partial)
+                try FundingPartialRow.forEach(inBlock: b, of: partial) { r, row in
                     guard let id = try ids.string() else { throw partial.corrupt(PartialFormat.idsFile, "record_id \(r + 1) is cut short") }
-                    if dedup.duplicate[p][r] { continue }
+                    if dedup.duplicate[p][r] { return }
                     w.field(bytes: id)
                     w.field(bytes: names.recipientCodes[row.recipient])
                     w.field(bytes: names.recipientNames[row.recipient])
@@ -86,6 +80,7 @@ public enum CleanTables {
                 }
                 try drain?(w)
             }
+            guard try ids.atEnd() else { throw partial.corrupt(PartialFormat.idsFile, "more record_ids than its \(partial.meta.rows) rows") }
         }
     }
 

@@ -106,16 +106,10 @@ public struct MergeStage {
                 var part = FundingPartial(asOf: asOf, index: index, reliefPurposes: relief)
                 part.funders.adopt(names: funders, industries: industries)
                 var warnings = WarningTally()
-                let facts = partial.bytes(PartialFormat.factsFile)
                 let empty = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
                 for b in blocks * k / parts..<blocks * (k + 1) / parts {
-                    let range = Partial.block(b, starts: partial.meta.rowBlocks, end: facts.count)
-                    var cursor = SectionCursor(facts, from: range.lowerBound, to: range.upperBound)
-                    var line = 0
-                    let first = b * PartialFormat.blockRows
-                    for r in first..<min(first + PartialFormat.blockRows, partial.meta.rows) {
-                        let row = try FundingPartialRow.read(&cursor, line: &line, partial: partial)
-                        if duplicate[r] { continue }
+                    try FundingPartialRow.forEach(inBlock: b, of: partial) { r, row in
+                        if duplicate[r] { return }
                         warnings.add(row.warnings)
                         let recipient = recipients[row.recipient]
                         try part.add(FundingFacts(
@@ -123,9 +117,6 @@ public struct MergeStage {
                             cashFen: row.cash, inKindFen: row.inKind, beneficiaries: row.beneficiaries,
                             recipient: recipient >= 0 ? recipient : nil, funder: empty, funderIndustry: empty),
                             funder: row.funder, industry: row.industry)
-                    }
-                    guard cursor.atEnd else {
-                        throw partial.corrupt(PartialFormat.factsFile, "block \(b + 1) has bytes after its rows")
                     }
                 }
                 return (part, warnings)

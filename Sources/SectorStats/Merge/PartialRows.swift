@@ -175,6 +175,22 @@ struct FundingPartialRow {
     var purpose: Purpose
     var sourceType: SourceType
 
+    /// Calls `body` with each row of block `b` of a funding partial's `facts.bin` and its
+    /// row number in the partial, in order; checks that the block holds exactly its rows.
+    @inline(__always)
+    static func forEach(inBlock b: Int, of partial: Partial,
+                        _ body: (_ row: Int, FundingPartialRow) throws -> Void) throws {
+        let facts = partial.bytes(PartialFormat.factsFile)
+        let range = Partial.block(b, starts: partial.meta.rowBlocks, end: facts.count)
+        var cursor = SectionCursor(facts, from: range.lowerBound, to: range.upperBound)
+        var line = 0
+        let first = b * PartialFormat.blockRows
+        for r in first..<min(first + PartialFormat.blockRows, partial.meta.rows) {
+            try body(r, try read(&cursor, line: &line, partial: partial))
+        }
+        guard cursor.atEnd else { throw partial.corrupt(PartialFormat.factsFile, "block \(b + 1) has bytes after its rows") }
+    }
+
     /// Reads the next row; `line` carries the previous row's line in and this row's out.
     @inline(__always)
     static func read(_ c: inout SectionCursor, line: inout Int, partial: Partial) throws -> FundingPartialRow {
