@@ -24,6 +24,7 @@ public enum CleanTables {
     }
 
     public static let organizationColumns = OrganizationColumn.allCases.map(\.rawValue)
+
     public static let fundingColumns = FundingColumn.allCases.map(\.rawValue)
 
     /// Writes the kept organizations of the registration partials (in input order) to `w`;
@@ -100,4 +101,14 @@ public enum CleanTables {
         default: throw SectorStatsError(.invalidArgument, field: "table", "the clean tables are organizations and funding, not \(name)")
         }
     }
+}
+
+extension CleanTables.OrganizationColumn {
+    /// The column's position in the table (its declaration order).
+    public var index: Int { Self.allCases.firstIndex(of: self) ?? 0 }
+}
+
+extension CleanTables.FundingColumn {
+    /// The column's position in the table (its declaration order).
+    public var index: Int { Self.allCases.firstIndex(of: self) ?? 0 }
 }

@@ -68,39 +68,48 @@ public enum NormalizedTables {
     }
 
     public static func decodeOrganization(_ r: CSVRecord, table: String = organizationsFile) throws -> Organization {
+        typealias C = CleanTables.OrganizationColumn
         guard r.issue == nil, r.count == organizationColumns.count else { throw corrupt(table, r, "record") }
-        func text(_ i: Int) -> String { r.string(at: i) }
-        guard let uscc = try? USCC.parse(r[0]) else { throw corrupt(table, r, "uscc") }
-        guard let type = OrgType(rawValue: text(2)) else { throw corrupt(table, r, "org_type") }
-        guard let registered = isoDate(r[4]) else { throw corrupt(table, r, "registered_on") }
-        let statusText = text(5)
+        func field(_ c: C) -> UnsafeBufferPointer<UInt8> { r[c.index] }
+        func text(_ c: C) -> String { r.string(at: c.index) }
+        guard let uscc = try? USCC.parse(field(.uscc)) else { throw corrupt(table, r, C.uscc.rawValue) }
+        guard let type = OrgType(rawValue: text(.orgType)) else { throw corrupt(table, r, C.orgType.rawValue) }
+        guard let registered = isoDate(field(.registeredOn)) else { throw corrupt(table, r, C.registeredOn.rawValue) }
+        let statusText = text(.status)
         let status = statusText.isEmpty ? nil : RegistrationStatus(rawValue: statusText)
-        if !statusText.isEmpty && status == nil { throw corrupt(table, r, "status") }
-        let dereg: CivilDate? = r[6].isEmpty ? nil : isoDate(r[6])
-        if !r[6].isEmpty && dereg == nil { throw corrupt(table, r, "deregistered_on") }
-        guard let region = integer(r[12]), let province = integer(r[13]), let line = integer(r[18]) else {
-            throw corrupt(table, r, "region_code")
+        if !statusText.isEmpty && status == nil { throw corrupt(table, r, C.status.rawValue) }
+        let deregField = field(.deregisteredOn)
+        let dereg: CivilDate? = deregField.isEmpty ? nil : isoDate(deregField)
+        if !deregField.isEmpty && dereg == nil { throw corrupt(table, r, C.deregisteredOn.rawValue) }
+        guard let region = integer(field(.regionCode)), let province = integer(field(.provinceCode)), let line = integer(field(.line)) else {
+            throw corrupt(table, r, C.regionCode.rawValue)
         }
         return Organization(
-            uscc: uscc, name: text(1), type: type, authority: text(3), registeredOn: registered, status: status,
-            deregisteredOn: dereg, capitalFen: integer(r[7]), legalRep: text(8), supervisor: text(9), scope: text(10),
-            address: text(11), regionCode: Int(region), provinceCode: Int(province), countyCode: integer(r[14]).map { Int($0) },
-            isCommunity: bool(r[15]), isCharity: bool(r[16]), source: text(17), line: Int(line))
+            uscc: uscc, name: text(.name), type: type, authority: text(.authority), registeredOn: registered, status: status,
+            deregisteredOn: dereg, capitalFen: integer(field(.capitalFen)), legalRep: text(.legalRep), supervisor: text(.supervisor),
+            scope: text(.scope), address: text(.address), regionCode: Int(region), provinceCode: Int(province),
+            countyCode: integer(field(.countyCode)).map { Int($0) }, isCommunity: bool(field(.isCommunity)),
+            isCharity: bool(field(.isCharity)), source: text(.source), line: Int(line))
     }
 
     public static func decodeFunding(_ r: CSVRecord, table: String = fundingFile) throws -> FundingRecord {
+        typealias C = CleanTables.FundingColumn
         guard r.issue == nil, r.count == fundingColumns.count else { throw corrupt(table, r, "record") }
-        func text(_ i: Int) -> String { r.string(at: i) }
-        guard let source = SourceType(rawValue: text(3)) else { throw corrupt(table, r, "source_type") }
-        guard let amount = integer(r[6]) else { throw corrupt(table, r, "amount_fen") }
-        guard let received = isoDate(r[9]) else { throw corrupt(table, r, "received_on") }
-        guard let purpose = Purpose(rawValue: text(10)) else { throw corrupt(table, r, "purpose") }
-        guard let beneficiaries = integer(r[12]), let line = integer(r[14]) else { throw corrupt(table, r, "beneficiaries") }
+        func field(_ c: C) -> UnsafeBufferPointer<UInt8> { r[c.index] }
+        func text(_ c: C) -> String { r.string(at: c.index) }
+        guard let source = SourceType(rawValue: text(.sourceType)) else { throw corrupt(table, r, C.sourceType.rawValue) }
+        guard let amount = integer(field(.amountFen)) else { throw corrupt(table, r, C.amountFen.rawValue) }
+        guard let received = isoDate(field(.receivedOn)) else { throw corrupt(table, r, C.receivedOn.rawValue) }
+        guard let purpose = Purpose(rawValue: text(.purpose)) else { throw corrupt(table, r, C.purpose.rawValue) }
+        guard let beneficiaries = integer(field(.beneficiaries)), let line = integer(field(.line)) else {
+            throw corrupt(table, r, C.beneficiaries.rawValue)
+        }
         return FundingRecord(
-            recordID: text(0), recipientUSCC: text(1), recipientName: text(2), sourceType: source, funder: text(4),
-            funderIndustry: text(5), amountFen: amount, cashFen: integer(r[7]), inKindFen: integer(r[8]),
-            receivedOn: received, purpose: purpose, beneficiaryRegionCode: integer(r[11]).map { Int($0) },
-            beneficiaries: beneficiaries, source: text(13), line: Int(line))
+            recordID: text(.recordID), recipientUSCC: text(.recipientUSCC), recipientName: text(.recipientName), sourceType: source,
+            funder: text(.funder), funderIndustry: text(.funderIndustry), amountFen: amount, cashFen: integer(field(.cashFen)),
+            inKindFen: integer(field(.inKindFen)), receivedOn: received, purpose: purpose,
+            beneficiaryRegionCode: integer(field(.beneficiaryRegionCode)).map { Int($0) }, beneficiaries: beneficiaries,
+            source: text(.source), line: Int(line))
     }
 
     /// A decimal integer (optional leading '-'); nil for empty or anything else.
