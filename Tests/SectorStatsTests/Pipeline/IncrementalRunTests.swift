@@ -218,4 +218,45 @@ final class IncrementalRunTests: XCTestCase {
         XCTAssertEqual(cached.intersection(firstKeys), [fundingKey], "only the still-used registrations partial of the first run is kept")
         XCTAssertEqual(cached.count, 1 + 5, "the registrations partial and one funding partial per kept run")
     }
+
+    func testStages_whenAnInputChanged_saysWhichPartialIsStaleAndWhy() throws {
+        let dir = try generatedSet(parts: 2)
+        try pipeline(dir, funding: ["funding_1.csv", "funding_2.csv"])
+        _ = try run(dir)
+        var text = try String(contentsOfFile: dir.path + "/data/funding_2.csv", encoding: .utf8)
+        text += text.split(separator: "\n").dropFirst().first.map { String($0) + "\n" } ?? ""
+        try text.write(toFile: dir.path + "/data/funding_2.csv", atomically: true, encoding: .utf8)
+        _ = try dir.file("data/funding_3.csv", try String(contentsOfFile: dir.path + "/data/funding_1.csv", encoding: .utf8))
+        try pipeline(dir, funding: ["funding_1.csv", "funding_2.csv", "funding_3.csv"])
+        let r = try CLI.run(["stages", "--pipeline", "p.yml", "--reference", reference], in: dir.path)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        func line(_ file: String) -> String { lines.first { $0.contains("data/" + file + ":") } ?? "" }
+        XCTAssertTrue(line("funding_1.csv").contains("partial fresh"), r.stdout)
+        XCTAssertTrue(line("funding_2.csv").contains("partial stale: sha256 changed"), r.stdout)
+        // Same bytes as funding_1.csv under another name: its partial is the cached one.
+        XCTAssertTrue(line("funding_3.csv").contains("partial fresh"), r.stdout)
+        XCTAssertTrue(line("registrations.csv").contains("partial fresh"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("01_ingest     stale: inputs.funding changed"), r.stdout)
+    }
+
+    func testCleanTables_whenAskedByThePipeline_arePublishedAndEqualTheExport() throws {
+        let dir = try generatedSet(parts: 2)
+        try pipeline(dir, funding: ["funding_1.csv", "funding_2.csv"])
+        var text = try String(contentsOfFile: dir.path + "/p.yml", encoding: .utf8)
+        text = text.replacingOccurrences(of: "threads: 2\n", with: "threads: 2\nclean_tables: true\n")
+        try text.write(toFile: dir.path + "/p.yml", atomically: true, encoding: .utf8)
+        _ = try run(dir)
+        let m = try manifest(dir)
+        for name in ["organizations", "funding"] {
+            let published = try gunzip(dir.path + "/out/latest/\(name).csv.gz")
+            let export = try CLI.run(["export", name, "--pipeline", "p.yml"], in: dir.path)
+            XCTAssertEqual(export.status, 0, export.stderr)
+            XCTAssertEqual(published, export.stdout, name)
+            let rows = published.split(separator: "\n").count - 1
+            XCTAssertEqual(m.outputs.first { $0.file == "\(name).csv.gz" }?.rows, m.sources[name == "organizations" ? "registrations" : "funding"]?.accepted)
+            XCTAssertGreaterThan(rows, 0)
+        }
+        XCTAssertTrue(try gunzip(dir.path + "/out/latest/funding.csv.gz").hasPrefix(CleanTables.fundingColumns.joined(separator: ",") + "\n"))
+    }
 }
