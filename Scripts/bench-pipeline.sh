@@ -10,7 +10,7 @@
 #   (g) incremental: the funding rows as 10 files; after a full run, an 11th file added
 #   (h) disk: the intermediates a full run leaves under OUT/stages (partials included)
 # checks the run's manifest and tables against the generator's expected.json (fails loudly
-# on any difference), and appends a dated section to BENCHMARKS.md.
+# on any difference), and writes the results into BENCHMARKS.md's latest-results block.
 #   BENCH_ORGS (900000) BENCH_FUNDING (10000000) BENCH_RUNS (3) BENCH_APPEND (1)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -91,19 +91,28 @@ floor_once() {
     /usr/bin/time -f "%e" -o "$TMP/pa" bash -c "$FLOOR_CMD" || die "the floor failed"
     tail -1 "$TMP/pa"
 }
-PAIRS=()
-before="$(floor_once)"
-for i in $(seq "$RUNS"); do
+# BENCH_BASELINE=PATH (an earlier build of sectorstats) is sandwiched the same way, in turn
+# with this build, so that "no slower than before" is read from the same minutes.
+BASELINE="${BENCH_BASELINE:-}"
+PAIRS=(); BASE_PAIRS=()
+sandwich() {  # sandwich BINARY: one full run between the floor before it and one after it
     rm -rf "$OUT"
-    /usr/bin/time -f "%e" -o "$TMP/pc" "$BIN" run "$DATA/bench.yml" --threads 2 --quiet > /dev/null 2> "$TMP/err" \
-        || { cat "$TMP/err" >&2; die "the paired full run failed"; }
+    /usr/bin/time -f "%e" -o "$TMP/pc" "$1" run "$DATA/bench.yml" --threads 2 --quiet --reference datasets/reference > /dev/null 2> "$TMP/err" \
+        || { cat "$TMP/err" >&2; die "the paired full run of $1 failed"; }
     c="$(tail -1 "$TMP/pc")"
     after="$(floor_once)"
-    PAIRS+=("$(calc "$c / (($before + $after) / 2)")")
-    log "sandwich $i/$RUNS: floor $before s, full run $c s, floor $after s, ratio ${PAIRS[-1]}"
+    RATIO="$(calc "$c / (($before + $after) / 2)")"
+    log "sandwich $i/$RUNS ($1): floor $before s, full run $c s, floor $after s, ratio $RATIO"
     before="$after"
+}
+before="$(floor_once)"
+for i in $(seq "$RUNS"); do
+    sandwich "$BIN"; PAIRS+=("$RATIO")
+    if [ -n "$BASELINE" ]; then sandwich "$BASELINE"; BASE_PAIRS+=("$RATIO"); fi
 done
 PAIRED="$(printf '%s\n' "${PAIRS[@]}" | sort -g | sed -n "$(( (RUNS + 1) / 2 ))p")"
+rm -rf "$OUT"
+"$BIN" run "$DATA/bench.yml" --threads 2 --quiet > /dev/null || die "the full run before the reruns failed"
 STAGES_BYTES=$(du -sb "$OUT/stages" | cut -f1)
 PARTIAL_BYTES=$(du -sb "$OUT/stages/partials" | cut -f1)
 measure "(d) merge-only rerun" "$BIN" run "$DATA/bench.yml" --threads 2 --quiet --stage aggregate
@@ -179,6 +188,10 @@ TABLE="$TMP/table"
     floor="${SEC[(a) C floor: csvcount]}"; full="${SEC[(c) full run]}"; agg="${SEC[(d) merge-only rerun]}"
     printf 'full run / C floor: %.2f from the medians; %.2f as the median of %s runs each against the floors just before and after (%s)\n' \
         "$(calc "$full / $floor")" "$PAIRED" "$RUNS" "$(printf '%.2f ' "${PAIRS[@]}" | sed 's/ $//')"
+    if [ -n "$BASELINE" ]; then
+        printf 'baseline %s, full run / C floor: %.2f as the median of %s sandwiched runs (%s), in turn with the above\n' "$BASELINE" \
+            "$(printf '%s\n' "${BASE_PAIRS[@]}" | sort -g | sed -n "$(( (RUNS + 1) / 2 ))p")" "$RUNS" "$(printf '%.2f ' "${BASE_PAIRS[@]}" | sed 's/ $//')"
+    fi
     printf 'merge-only rerun / full run: %.1f%% (target <= 15%%)\n' "$(calc "100 * $agg / $full")"
     printf 'no-op rerun: %.2f s, hashing the inputs alone %.2f s (target <= 1.5 s + hashing)\n' "${SEC[(e) no-op rerun]}" "${SEC[(e) hashing the inputs]}"
     printf '11th file added / full run over 10 files: %.1f%% (target <= 25%%); tables byte-identical to a forced run over the 11\n' \
@@ -191,16 +204,18 @@ TABLE="$TMP/table"
 } > "$TABLE"
 cat "$TABLE"
 if [ "$APPEND" = 1 ]; then
+    # The latest results replace the block between the markers in BENCHMARKS.md (the file
+    # keeps the method, the latest figures and the decision log, not every run).
     {
-        echo
-        echo "## Pipeline — $(date -u '+%Y-%m-%d %H:%M UTC')"
-        echo
-        echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); load average at start $(cut -d' ' -f1-3 /proc/loadavg)."
+        echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') by \`make bench\` on $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); load average at start $(cut -d' ' -f1-3 /proc/loadavg)."
         echo "Data: $ORGS organizations + $FUNDING funding rows (generate --seed 42), $(calc "$BYTES / 1000000") MB of UTF-8 CSV; medians of $RUNS runs; the run's counts and totals match expected.json."
         echo
         echo '```'
         cat "$TABLE"
         echo '```'
-    } >> BENCHMARKS.md
-    log "appended to BENCHMARKS.md"
+    } > "$TMP/section"
+    grep -q '<!-- pipeline:begin -->' BENCHMARKS.md || die "BENCHMARKS.md has no <!-- pipeline:begin --> marker"
+    awk -v f="$TMP/section" '/<!-- pipeline:begin -->/ { print; while ((getline l < f) > 0) print l; skip = 1; next }
+        /<!-- pipeline:end -->/ { skip = 0 } !skip' BENCHMARKS.md > "$TMP/bench.md" && cat "$TMP/bench.md" > BENCHMARKS.md
+    log "wrote the latest results into BENCHMARKS.md"
 fi
