@@ -124,4 +124,23 @@ final class PartialFormatTests: XCTestCase {
         _ = try dir.file("a/x.csv", "统一社会信用代码,社会组织名称,社会组织类型,成立登记日期\n53420000MJ0003B24T,某会,基金会,2019-01-02\n")
         XCTAssertNotEqual(try key(a), try key(b), "one byte of content changed")
     }
+
+    func testKilledBuild_leavesOnlyATemporaryFolder_thatIsNeverUsedAndIsSweptAway() throws {
+        // A build writes into `.tmp-<key>-<pid>` and renames it into place whole: a build
+        // killed before the rename leaves that folder, which no look-up by key sees.
+        let dir = try Workdir()
+        let folder = try buildFixturePartial(dir, kind: .funding, fixture: "funding_every_defect_utf8.csv")
+        let key = String(URL(fileURLWithPath: folder).lastPathComponent.dropLast(PartialFormat.suffix.count))
+        let dead: Int32 = 999_999  // above the usual pid_max: no such process
+        let leftover = dir.path + "/.tmp-" + key + "-\(dead)"
+        try FileManager.default.moveItem(atPath: folder, toPath: leftover)
+        XCTAssertFalse(PartialStage.present(key, in: dir.path))
+        PartialStage.prune(folder: dir.path, keeping: [key])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: leftover))
+        // A live process's build in progress is left alone.
+        let live = dir.path + "/.tmp-" + key + "-\(ProcessInfo.processInfo.processIdentifier)"
+        try FileManager.default.createDirectory(atPath: live, withIntermediateDirectories: true)
+        PartialStage.prune(folder: dir.path, keeping: [])
+        XCTAssertTrue(FileManager.default.fileExists(atPath: live))
+    }
 }
