@@ -47,4 +47,13 @@ final class MappedFile: @unchecked Sendable {
 
     /// The file's bytes, valid while this object is alive.
     var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
+
+    /// Drops the mapped pages from this process (they stay in the page cache, and a later
+    /// read maps them again): for a file read once, so that it does not count in the
+    /// process's memory for the rest of the run.
+    func evict() {
+        #if os(Linux)
+        if let base { _ = madvise(UnsafeMutableRawPointer(mutating: base), count, MADV_DONTNEED) }
+        #endif
+    }
 }

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Synchronization
 
 /// What a merge gave: the row accounting per file and per source, and the tables written.
 public struct MergeResult: Sendable, Codable, Equatable {
@@ -38,19 +39,12 @@ public struct MergeStage {
             try writeQuarantine(registrations + funding, to: folder + "/" + quarantineFile, level: settings.gzipLevel)
         }
         defer { quarantine.wait() }
-        // Funding duplicates need no registry: settled meanwhile.
-        let dedup = Background { try FundingDedup(funding) }
+        // Funding duplicates need no registry: settled meanwhile, partial by partial.
+        let dedup = FundingDedupThread(funding)
+        defer { dedup.wait() }
         let registry = try RegistryMerge(registrations)
         let index = OrganizationIndex(registry.entries, asOf: settings.asOf)
-        let dups = try dedup.value()
-
-        var total: FundingPartial?
-        var fundingWarnings = WarningTally()
-        for (p, partial) in funding.enumerated() {
-            let (part, warnings) = try aggregate(partial, duplicate: dups.duplicate[p], index: index, settings: settings)
-            fundingWarnings.add(warnings)
-            if total == nil { total = part } else { try total?.merge(part) }
-        }
+        let (total, fundingWarnings, fundingDuplicates) = try aggregate(funding, dedup: dedup, index: index, settings: settings)
         let fundingPartial = total ?? FundingPartial(asOf: settings.asOf, index: index, reliefPurposes: settings.reliefPurposes)
         let output = try AggregateStage.assemble(index: index, funding: fundingPartial, regions: regions, settings: settings)
         let written = try AggregateStage.write(output, to: folder, gzipLevel: settings.gzipLevel)
@@ -66,8 +60,8 @@ public struct MergeStage {
         }
         for (p, partial) in funding.enumerated() {
             var acc = partial.meta.accounting
-            acc.accepted -= dups.duplicates[p]
-            acc.duplicates += dups.duplicates[p]
+            acc.accepted -= fundingDuplicates[p]
+            acc.duplicates += fundingDuplicates[p]
             result.fundingFiles.append(acc)
         }
         for acc in result.registrationFiles + result.fundingFiles where !acc.balances {
@@ -89,16 +83,82 @@ public struct MergeStage {
         return MergeResult(normalize: result, aggregate: AggregateSummary(tables: tables, unmatchedRecipients: written.unmatchedRecipients))
     }
 
-    /// The rows of one funding partial but its duplicates, accumulated in blocks.
-    static func aggregate(_ partial: Partial, duplicate: [Bool], index: OrganizationIndex, settings: AggregateSettings)
-        throws -> (FundingPartial, WarningTally) {
+    /// Every funding partial's rows but their duplicates, accumulated. With at least as many
+    /// partials as workers, each worker takes whole partials as they come (their names are
+    /// read and their recipients resolved in parallel too) and merges them into its own
+    /// accumulator; with fewer, each partial's blocks are split between the workers. The
+    /// accumulators are exact and merge in any order to the same tables.
+    static func aggregate(_ funding: [Partial], dedup: FundingDedupThread, index: OrganizationIndex,
+                          settings: AggregateSettings) throws -> (FundingPartial?, WarningTally, [Int]) {
+        var total: FundingPartial?
+        var warnings = WarningTally()
+        let workers = settings.workers
+        if funding.count >= workers, workers > 1 {
+            let next = Atomic<Int>(0)
+            let slots = ConcurrentSlots<Result<(FundingPartial?, WarningTally), Error>>(count: workers)
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                slots.set(w, Result {
+                    var mine: FundingPartial?
+                    var tally = WarningTally()
+                    while true {
+                        let p = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                        guard p < funding.count else { break }
+                        let (part, t) = try aggregate(funding[p], duplicate: try dedup.flags(p).flags, index: index,
+                                                      settings: settings, workers: 1)
+                        funding[p].evict(PartialFormat.factsFile)
+                        funding[p].evict(PartialFormat.namesFile)
+                        tally.add(t)
+                        if var acc = mine {
+                            try acc.merge(part)
+                            mine = acc
+                        } else {
+                            mine = part
+                        }
+                    }
+                    return (mine, tally)
+                })
+            }
+            for w in 0..<workers {
+                guard let (part, t) = try slots.take(w)?.get() else { throw SectorStatsError(.internalError, "no funding accumulator") }
+                warnings.add(t)
+                guard let part else { continue }
+                if var acc = total {
+                    try acc.merge(part)
+                    total = acc
+                } else {
+                    total = part
+                }
+            }
+        } else {
+            for (p, partial) in funding.enumerated() {
+                let (part, t) = try aggregate(partial, duplicate: try dedup.flags(p).flags, index: index, settings: settings,
+                                              workers: workers)
+                partial.evict(PartialFormat.factsFile)
+                partial.evict(PartialFormat.namesFile)
+                warnings.add(t)
+                if var acc = total {
+                    try acc.merge(part)
+                    total = acc
+                } else {
+                    total = part
+                }
+            }
+        }
+        let duplicates = try funding.indices.map { try dedup.flags($0).count }
+        return (total, warnings, duplicates)
+    }
+
+    /// The rows of one funding partial but its duplicates, accumulated in blocks split
+    /// between `workers`.
+    static func aggregate(_ partial: Partial, duplicate: [Bool], index: OrganizationIndex, settings: AggregateSettings,
+                          workers: Int) throws -> (FundingPartial, WarningTally) {
         let names = try FundingNames(partial)
         var resolved = [Int32](repeating: -1, count: names.recipientCodes.count)
         for (i, code) in names.recipientCodes.enumerated() { resolved[i] = index.id(recipient: code) ?? -1 }
         let recipients = resolved
         let (funders, industries) = (names.funders, names.industries)
         let blocks = partial.meta.rowBlocks.count
-        let parts = max(1, min(settings.workers, blocks))
+        let parts = max(1, min(workers, blocks))
         let (asOf, relief) = (settings.asOf, settings.reliefPurposes)
         let slots = ConcurrentSlots<Result<(FundingPartial, WarningTally), Error>>(count: parts)
         DispatchQueue.concurrentPerform(iterations: parts) { k in

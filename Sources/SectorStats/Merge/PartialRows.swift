@@ -1,3 +1,7 @@
+import Dispatch
+import Foundation
+import Synchronization
+
 /// Reading the rows of partials, and settling duplicates across them (DATA.md §4, §5):
 /// registrations — the last row of a USCC in input order wins; funding — the first row of a
 /// record_id wins. Within one file the partial has settled them already.
@@ -87,43 +91,96 @@ struct RegistryMerge {
 /// splits it by hash bucket).
 struct FundingDedup {
     /// Per partial, per row: a record_id seen in an earlier file.
-    private(set) var duplicate: [[Bool]]
-    private(set) var duplicates: [Int]
+    private(set) var duplicate: [[Bool]] = []
+    private(set) var duplicates: [Int] = []
 
     init(_ partials: [Partial]) throws {
         var seen = ByteKeySet()
         seen.reserve(partials.reduce(0) { $0 + $1.meta.rows })
-        duplicate = []
-        duplicates = []
         for partial in partials {
-            var flags = [Bool](repeating: false, count: partial.meta.rows)
-            var count = 0
-            // A second cursor runs ahead, so that the slots of the next keys are loaded
-            // while this one goes in (every insert is a cache miss in a large table).
-            var row = 0
-            try partial.forEachBlock(PartialFormat.idsFile) { bytes in
-                var cursor = SectionCursor(bytes)
-                var lead = SectionCursor(bytes)
-                for _ in 0..<12 { if let id = lead.string() { seen.prefetch(id) } }
-                while !cursor.atEnd {
-                    guard let id = cursor.string(), row < flags.count else {
-                        throw partial.corrupt(PartialFormat.idsFile, "record_id \(row + 1) is cut short or beyond the rows")
-                    }
-                    if let next = lead.string() { seen.prefetch(next) }
-                    if !seen.insert(id) {
-                        flags[row] = true
-                        count += 1
-                    }
-                    row += 1
-                }
-            }
-            guard row == partial.meta.rows else {
-                throw partial.corrupt(PartialFormat.idsFile, "\(row) record_ids for \(partial.meta.rows) rows")
-            }
+            let (flags, count) = try Self.settle(partial, in: &seen)
             duplicate.append(flags)
             duplicates.append(count)
         }
     }
+
+    /// Inserts the partial's record_ids into `seen`; returns which were there already.
+    static func settle(_ partial: Partial, in seen: inout ByteKeySet) throws -> (flags: [Bool], count: Int) {
+        var flags = [Bool](repeating: false, count: partial.meta.rows)
+        var count = 0
+        var row = 0
+        try partial.forEachBlock(PartialFormat.idsFile) { bytes in
+            // A second cursor runs ahead, so that the slots of the next keys are loaded
+            // while this one goes in (every insert is a cache miss in a large table).
+            var cursor = SectionCursor(bytes)
+            var lead = SectionCursor(bytes)
+            for _ in 0..<12 { if let id = lead.string() { seen.prefetch(id) } }
+            while !cursor.atEnd {
+                guard let id = cursor.string(), row < flags.count else {
+                    throw partial.corrupt(PartialFormat.idsFile, "record_id \(row + 1) is cut short or beyond the rows")
+                }
+                if let next = lead.string() { seen.prefetch(next) }
+                if !seen.insert(id) {
+                    flags[row] = true
+                    count += 1
+                }
+                row += 1
+            }
+        }
+        guard row == partial.meta.rows else {
+            throw partial.corrupt(PartialFormat.idsFile, "\(row) record_ids for \(partial.meta.rows) rows")
+        }
+        return (flags, count)
+    }
+}
+
+/// ``FundingDedup`` on a thread of its own, partial by partial, so that the merge can
+/// accumulate a partial as soon as its duplicates are settled. A dedicated thread, not a
+/// Dispatch work item: the merge's workers wait for it, and they may hold every thread of
+/// Dispatch's pool.
+final class FundingDedupThread: Sendable {
+    private let settled: [DispatchSemaphore]
+    private let results: Mutex<[Result<(flags: [Bool], count: Int), SectorStatsError>?]>
+
+    init(_ partials: [Partial]) {
+        settled = partials.map { _ in DispatchSemaphore(value: 0) }
+        results = Mutex(Array(repeating: nil, count: partials.count))
+        let thread = Thread { [self] in
+            var seen = ByteKeySet()
+            seen.reserve(partials.reduce(0) { $0 + $1.meta.rows })
+            var failure: SectorStatsError?
+            for (p, partial) in partials.enumerated() {
+                let result: Result<(flags: [Bool], count: Int), SectorStatsError>
+                if let failure {
+                    result = .failure(failure)
+                } else {
+                    do {
+                        result = .success(try FundingDedup.settle(partial, in: &seen))
+                        partial.evict(PartialFormat.idsFile)
+                    } catch {
+                        let e = error as? SectorStatsError ?? SectorStatsError(.internalError, file: partial.folder, "\(error)")
+                        failure = e
+                        result = .failure(e)
+                    }
+                }
+                self.results.withLock { $0[p] = result }
+                self.settled[p].signal()
+            }
+        }
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+
+    /// Partial `p`'s duplicate flags and count, once settled (waits).
+    func flags(_ p: Int) throws -> (flags: [Bool], count: Int) {
+        settled[p].wait()
+        settled[p].signal()
+        guard let r = results.withLock({ $0[p] }) else { throw SectorStatsError(.internalError, "duplicates not settled") }
+        return try r.get()
+    }
+
+    /// Waits until every partial is settled.
+    func wait() { for s in settled { s.wait(); s.signal() } }
 }
 
 /// The names of a funding partial: recipients (code and name), funders, industries.

@@ -328,6 +328,10 @@ public final class Partial: Sendable {
         sections[name]?.bytes ?? UnsafeRawBufferPointer(start: nil, count: 0)
     }
 
+    /// Drops a section's pages from this process once it has been read (see
+    /// ``MappedFile/evict()``); reading it again still works.
+    func evict(_ name: String) { sections[name]?.evict() }
+
     /// Calls `body` with each block of a section's raw bytes, in order (a section stored as
     /// is: one block, its mapping). Records never straddle blocks. A block that does not
     /// inflate to its recorded size is `corruptData`.
