@@ -9,10 +9,10 @@ import Darwin
 enum CSVFastPath {
     /// On unless the environment sets `SECTORSTATS_CSV_FASTPATH=0`; read once per process.
     /// Tests choose per read with `CSVReadOptions.quoteFreeFastPath`.
-    static let enabledByEnvironment: Bool = {
-        guard let value = getenv("SECTORSTATS_CSV_FASTPATH") else { return true }
-        return String(cString: value) != "0"
-    }()
+    static let enabledByEnvironment: Bool = enabled(byValue: getenv("SECTORSTATS_CSV_FASTPATH").map { String(cString: $0) })
+
+    /// Only the value `0` turns it off.
+    static func enabled(byValue value: String?) -> Bool { value != "0" }
 }
 
 /// Splits one physical line that holds no quote character into fields, exactly as libcsv

@@ -97,6 +97,14 @@ final class QuoteFreeSplitterTests: XCTestCase {
         try assertSplit(";<;:;;;<<<<<<<<;", ";", ["", "<", ":", "", "", "<<<<<<<<", ""])
     }
 
+    func testSwitch_whenEnvironmentValueIsZero_turnsTheFastPathOff() {
+        XCTAssertFalse(CSVFastPath.enabled(byValue: "0"))
+        XCTAssertTrue(CSVFastPath.enabled(byValue: nil))
+        XCTAssertTrue(CSVFastPath.enabled(byValue: "1"))
+        XCTAssertTrue(CSVFastPath.enabled(byValue: ""))
+        XCTAssertEqual(CSVReadOptions().quoteFreeFastPath, CSVFastPath.enabledByEnvironment)
+    }
+
     func testInit_whenDelimiterIsQuoteOrTerminator_declines() {
         XCTAssertNil(QuoteFreeSplitter(delimiter: 0x22))
         XCTAssertNil(QuoteFreeSplitter(delimiter: 0x0A))
