@@ -15,6 +15,20 @@ enum ByteLanes {
         return (v &- ones) & ~v & highs
     }
 
+    /// The high bit of exactly the lanes of `word` that are `byte` (no borrow between
+    /// lanes, unlike `matching`): for finding positions, lane `i` being bit `8 i + 7` of a
+    /// little-endian load.
+    ///
+    /// `(v & 7F…7F) + 7F…7F` sets the high bit of each lane whose low seven bits are not all
+    /// zero, without carrying into the next lane; or-ing `v` adds the lanes with the high bit
+    /// set, so the lanes left clear are the zero lanes of `v`.
+    @inline(__always)
+    static func exactMatches(_ word: UInt64, _ byte: UInt8) -> UInt64 {
+        let lows: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        let v = word ^ (ones &* UInt64(byte))
+        return ~(((v & lows) &+ lows) | v | lows)
+    }
+
     /// Calls `body` with the bytes of `raw` as words of eight (native byte order), every
     /// byte in at least one word: the whole words, then the last eight bytes (overlapping
     /// the words before); a field shorter than eight bytes as one word of overlapping loads,

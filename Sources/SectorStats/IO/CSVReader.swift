@@ -14,6 +14,9 @@ public struct CSVReadOptions: Sendable {
     public var blockSize: Int
     /// A record longer than this is reported as `csv_malformed` (an unclosed quote).
     public var maxRecordBytes: Int
+    /// Whether quote-free records are split without libcsv (`QuoteFreeSplitter`; the same
+    /// records either way). Tests set it; otherwise `SECTORSTATS_CSV_FASTPATH=0` turns it off.
+    var quoteFreeFastPath: Bool = CSVFastPath.enabledByEnvironment
 
     public init(encoding: EncodingChoice = .auto, delimiter: UInt8? = UInt8(ascii: ","),
                 blockSize: Int = 1 << 20, maxRecordBytes: Int = 8 << 20) {
@@ -71,7 +74,8 @@ public final class CSVReader {
         delimiter = options.delimiter ?? CSVReader.sniffDelimiter(sample)
         let decoded = try DecodingSource(input: PrefixedSource(prefix: sample, rest: source), encoding: encoding, name: name)
         scanner = try CSVScanner(source: decoded, name: name, encoding: encoding, delimiter: delimiter,
-                                 blockSize: options.blockSize, maxRecordBytes: options.maxRecordBytes)
+                                 blockSize: options.blockSize, maxRecordBytes: options.maxRecordBytes,
+                                 fastPath: options.quoteFreeFastPath)
 
         var headerFields: [String]?
         var headerIssue: CSVIssue?
@@ -90,6 +94,9 @@ public final class CSVReader {
         scanner.expectedFields = headerFields.count
         dataLine = scanner.currentLine
     }
+
+    /// Records split by the quote-free fast path so far, the header included (for tests).
+    var fastPathRecords: Int { scanner.fastPathRecords }
 
     /// Calls `body` with each data record in order, malformed ones included (with `issue`).
     public func forEachRecord(_ body: (CSVRecord) throws -> Void) throws {

@@ -65,7 +65,7 @@ private func fieldCallback(_ data: UnsafeMutableRawPointer?, _ length: Int, _ co
 }
 
 @inline(never)
-private func growBytes(_ a: UnsafeMutablePointer<FieldAssembly>, to needed: Int) {
+func growBytes(_ a: UnsafeMutablePointer<FieldAssembly>, to needed: Int) {
     var cap = a.pointee.byteCapacity * 2
     while cap < needed { cap *= 2 }
     let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: cap)
@@ -76,7 +76,7 @@ private func growBytes(_ a: UnsafeMutablePointer<FieldAssembly>, to needed: Int)
 }
 
 @inline(never)
-private func growEnds(_ a: UnsafeMutablePointer<FieldAssembly>) {
+func growEnds(_ a: UnsafeMutablePointer<FieldAssembly>) {
     let cap = a.pointee.endCapacity * 2
     let grown = UnsafeMutablePointer<Int>.allocate(capacity: cap)
     grown.update(from: a.pointee.ends, count: a.pointee.fieldCount)
@@ -99,6 +99,10 @@ private func recordCallback(_ terminator: Int32, _ context: UnsafeMutableRawPoin
 /// so a record can only end at the last byte of a piece: that is how the record's end, and
 /// so its raw text and the line count, are known exactly without a second parser.
 ///
+/// A line that starts a record, holds no quote and ends within the buffer is split by
+/// `QuoteFreeSplitter` instead (the same fields libcsv would give); everything else is
+/// libcsv's.
+///
 /// Recovery: when libcsv rejects a record (stray quote, unterminated quote at end of file,
 /// record longer than `maxRecordBytes`), the record's first physical line is reported as
 /// `csv_malformed` and parsing restarts on the next physical line. A stray opening quote
@@ -117,6 +121,7 @@ final class CSVScanner {
     private let maxRecordBytes: Int
     private let parser: UnsafeMutablePointer<csv_parser>
     private let assembly: UnsafeMutablePointer<FieldAssembly>
+    private let splitter: QuoteFreeSplitter?
 
     /// The header's field count once known; records with more fields get `field_count`.
     var expectedFields: Int?
@@ -136,10 +141,14 @@ final class CSVScanner {
     private var recordLine: Int
     private var nextLF = -1
     private var nextCR = -1
+    private var nextQuote = -1
     private var skipToLineEnd = false
+    /// Records split by `splitter` (for tests: the fast path was really taken).
+    private(set) var fastPathRecords = 0
 
     init(source: ByteSource, name: String, encoding: TextEncoding, delimiter: UInt8,
-         firstLine: Int = 1, blockSize: Int = 1 << 20, maxRecordBytes: Int = 8 << 20) throws {
+         firstLine: Int = 1, blockSize: Int = 1 << 20, maxRecordBytes: Int = 8 << 20,
+         fastPath: Bool = CSVFastPath.enabledByEnvironment) throws {
         self.source = source
         self.name = name
         self.encoding = encoding
@@ -156,6 +165,7 @@ final class CSVScanner {
             throw SectorStatsError(.internalError, file: name, "libcsv csv_init failed")
         }
         csv_set_delim(parser, delimiter)
+        splitter = fastPath ? QuoteFreeSplitter(delimiter: delimiter) : nil
         assembly = .allocate(capacity: 1)
         assembly.initialize(to: FieldAssembly())
     }
@@ -207,15 +217,22 @@ final class CSVScanner {
             let pieceEnd = terminator < filled ? terminator + 1 : filled
             let pieceLength = pieceEnd - pos
             assembly.pointee.ended = false
-            let consumed = csv_parse(parser, buffer + pos, pieceLength, fieldCallback, recordCallback, assembly)
-            if consumed < pieceLength {
-                if csv_error(parser) != CSV_EPARSE {
-                    throw SectorStatsError(.internalError, file: name, line: recordLine, "libcsv ran out of memory")
+            if let splitter, atLineStart, !inRecord, terminator < filled, quoteFree(before: terminator),
+               parser.pointee.pstate == 0, parser.pointee.entry_pos == 0, assembly.pointee.fieldCount == 0 {
+                // A whole quote-free line at a record start, libcsv idle: split it here.
+                splitter.split(buffer + pos, count: terminator - pos, readable: filled - pos, into: assembly)
+                if assembly.pointee.ended { fastPathRecords &+= 1 }
+            } else {
+                let consumed = csv_parse(parser, buffer + pos, pieceLength, fieldCallback, recordCallback, assembly)
+                if consumed < pieceLength {
+                    if csv_error(parser) != CSV_EPARSE {
+                        throw SectorStatsError(.internalError, file: name, line: recordLine, "libcsv ran out of memory")
+                    }
+                    let detail = describeParseError()
+                    try malformed(detail, visit)
+                    produced += 1
+                    continue
                 }
-                let detail = describeParseError()
-                try malformed(detail, visit)
-                produced += 1
-                continue
             }
             pos = pieceEnd
             if terminator < filled {
@@ -242,6 +259,16 @@ final class CSVScanner {
                 inRecord = parser.pointee.pstate != 0
             }
         }
+    }
+
+    /// Whether no quote lies in `pos..<end` (the next quote's offset is cached like the
+    /// terminators').
+    @inline(__always)
+    private func quoteFree(before end: Int) -> Bool {
+        if nextQuote < pos {
+            nextQuote = memchr(buffer + pos, 0x22, filled - pos).map { UnsafeMutablePointer<UInt8>($0.assumingMemoryBound(to: UInt8.self)) - buffer } ?? filled
+        }
+        return nextQuote >= end
     }
 
     // MARK: - Records
@@ -309,6 +336,7 @@ final class CSVScanner {
         inRecord = false
         nextLF = -1
         nextCR = -1
+        nextQuote = -1
         if let t = firstLineEnd {
             pos = t + 1
             prevCR = buffer[t] == 0x0D
@@ -346,6 +374,7 @@ final class CSVScanner {
             atLineStart = true
             nextLF = -1
             nextCR = -1
+            nextQuote = -1
         } else {
             pos = filled
         }
@@ -401,6 +430,7 @@ final class CSVScanner {
         // "No terminator before `filled`" is no longer true once more bytes arrive.
         nextLF = -1
         nextCR = -1
+        nextQuote = -1
         // Sources need room for at least one whole decoded character per read.
         if capacity - filled < 64 {
             let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)

@@ -253,7 +253,8 @@ extension CSVReader {
         let raw = try FileByteSource(path: path, range: offset..<Int64.max)
         let decoded = try DecodingSource(input: raw, encoding: encoding, stripBOM: offset == 0, name: name)
         return try CSVScanner(source: decoded, name: name, encoding: encoding, delimiter: delimiter, firstLine: line,
-                              blockSize: options.blockSize, maxRecordBytes: options.maxRecordBytes)
+                              blockSize: options.blockSize, maxRecordBytes: options.maxRecordBytes,
+                              fastPath: options.quoteFreeFastPath)
     }
 
     // MARK: - Raw byte scans (quotes, CR and LF are single bytes in UTF-8 and GB18030 alike)
