@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import SectorStats
+@testable import SectorStatsGenerate
 
 /// The quote-free fast path must be invisible: every read gives, byte for byte, the records
 /// (line, fields, raw text, counts) and malformed reports (kind and message) that libcsv
