@@ -12,6 +12,11 @@ extension SectorStatsCommand {
                 content, how it is read (encoding, delimiter, aliases), the as-of date, the region reference \
                 tables and the program version. A complete partial of the same key already in DIR is reused \
                 (its bytes checked) unless --force.
+                --range START:END (a plain file only) builds the partial of the records that start in that byte \
+                range, both ends moved to a record boundary as the parallel reader does, with the file's line \
+                numbers; the partials of all ranges of a file, merged in order, give what the whole file's does. \
+                START:END@LINE begins the range on LINE instead (where the range before it stopped, when a \
+                boundary guess was wrong). The range is part of the key.
                 Exit codes: 0 success; 1 runtime failure; 64 usage error; 65 the file misses required columns.
                 """)
 
@@ -35,6 +40,12 @@ extension SectorStatsCommand {
         @Option(help: "Worker threads (default: the number of cores).")
         var threads: Int?
 
+        @Option(help: "Only the records starting in this byte range: START:END or START:END@LINE (plain files).")
+        var range: String?
+
+        @Option(help: "The input's path as the pipeline gives it (recorded in the manifest; default: FILE).")
+        var givenPath: String?
+
         @Flag(help: "Build the partial even when a complete one of its key is there.")
         var force = false
 
@@ -46,6 +57,7 @@ extension SectorStatsCommand {
             for a in aliases where !a.contains("=") { throw ValidationError("--alias takes spelling=field, got '\(a)'") }
             if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
             if let asOf, (try? CivilDateArgument.parse(asOf)) == nil { throw ValidationError("--as-of must be a date such as 2021-12-31") }
+            if let range, CSVByteRange(range) == nil { throw ValidationError("--range takes START:END or START:END@LINE, got '\(range)'") }
         }
 
         func run() throws {
@@ -59,9 +71,10 @@ extension SectorStatsCommand {
                     aliasMap[parts[0]] = parts.count > 1 ? parts[1] : ""
                 }
                 let options = read.csvOptions
-                let job = try PartialJob.make(
-                    kind: PartialKind(rawValue: kind) ?? .funding, path: file, read: options, aliases: aliasMap,
+                var job = try PartialJob.make(
+                    kind: PartialKind(rawValue: kind) ?? .funding, path: file, given: givenPath, read: options, aliases: aliasMap,
                     asOf: try asOf.map(CivilDateArgument.parse) ?? CivilDateArgument.today(), referenceHash: referenceHash)
+                job.range = range.flatMap(CSVByteRange.init)
                 let folder = out.hasPrefix("/") ? out : cwd + "/" + out
                 let existing = folder + "/" + job.key + PartialFormat.suffix
                 if force || (try? SectorStats.Partial(folder: existing, verify: true)) == nil {
