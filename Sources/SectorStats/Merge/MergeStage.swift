@@ -26,12 +26,7 @@ public struct MergeStage {
     /// Merges the partials and writes the tables and the quarantine into `folder`.
     public static func run(registrations: [Partial], funding: [Partial], regions: RegionTable, settings: AggregateSettings,
                            folder: String) throws -> MergeResult {
-        for p in registrations where p.meta.kind != .registrations {
-            throw SectorStatsError(.invalidArgument, file: p.folder, "a \(p.meta.kind.rawValue) partial given as registrations")
-        }
-        for p in funding where p.meta.kind != .funding {
-            throw SectorStatsError(.invalidArgument, file: p.folder, "a \(p.meta.kind.rawValue) partial given as funding")
-        }
+        try checkKinds(registrations: registrations, funding: funding)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         // The quarantine on a thread of its own, from start to end.
         let quarantine = Background {
@@ -43,33 +38,62 @@ public struct MergeStage {
         let registry = try RegistryMerge(registrations)
         let index = OrganizationIndex(registry.entries, asOf: settings.asOf)
         let dups = try dedup.value()
+        let merged = try aggregate(funding, skip: dups.duplicate, duplicates: dups.duplicates, index: index, settings: settings)
+        return try finish(registrations: registrations, funding: funding, registry: registry, index: index, merged: merged,
+                          quarantine: quarantine, regions: regions, settings: settings, folder: folder)
+    }
 
+    static func checkKinds(registrations: [Partial], funding: [Partial]) throws {
+        for p in registrations where p.meta.kind != .registrations {
+            throw SectorStatsError(.invalidArgument, file: p.folder, "a \(p.meta.kind.rawValue) partial given as registrations")
+        }
+        for p in funding where p.meta.kind != .funding {
+            throw SectorStatsError(.invalidArgument, file: p.folder, "a \(p.meta.kind.rawValue) partial given as funding")
+        }
+    }
+
+    /// The funding partials' rows but those in `skip`, accumulated partial by partial in order.
+    static func aggregate(_ funding: [Partial], skip: [[Bool]], duplicates: [Int], index: OrganizationIndex,
+                          settings: AggregateSettings) throws -> FundingMerge {
         var total: FundingPartial?
         var fundingWarnings = WarningTally()
         for (p, partial) in funding.enumerated() {
-            let (part, warnings) = try aggregate(partial, duplicate: dups.duplicate[p], index: index, settings: settings)
+            let (part, warnings) = try aggregate(partial, duplicate: skip[p], index: index, settings: settings)
             fundingWarnings.add(warnings)
             if total == nil { total = part } else { try total?.merge(part) }
         }
         let fundingPartial = total ?? FundingPartial(asOf: settings.asOf, index: index, reliefPurposes: settings.reliefPurposes)
+        return FundingMerge(partial: fundingPartial, duplicates: duplicates, warnings: fundingWarnings)
+    }
+
+    /// The tables from the merged registry and funding, written into `folder`; the row
+    /// accounting per file (the range partials of one file counted as the file) and per source.
+    static func finish(registrations: [Partial], funding: [Partial], registry: RegistryMerge, index: OrganizationIndex,
+                       merged: FundingMerge, quarantine: Background<Int>, regions: RegionTable, settings: AggregateSettings,
+                       folder: String) throws -> MergeResult {
+        let fundingPartial = merged.partial
         let output = try AggregateStage.assemble(index: index, funding: fundingPartial, regions: regions, settings: settings)
         let written = try AggregateStage.write(output, to: folder, gzipLevel: settings.gzipLevel)
         let quarantineRows = try quarantine.value()
 
         var result = NormalizeResult(registrations: RowAccounting(file: "registrations", path: "", encoding: ""),
                                      funding: RowAccounting(file: "funding", path: "", encoding: ""))
+        var registrationParts: [RowAccounting] = []
         for (p, partial) in registrations.enumerated() {
             var acc = partial.meta.accounting
             acc.accepted -= registry.duplicates[p]
             acc.duplicates += registry.duplicates[p]
-            result.registrationFiles.append(acc)
+            registrationParts.append(acc)
         }
+        var fundingParts: [RowAccounting] = []
         for (p, partial) in funding.enumerated() {
             var acc = partial.meta.accounting
-            acc.accepted -= dups.duplicates[p]
-            acc.duplicates += dups.duplicates[p]
-            result.fundingFiles.append(acc)
+            acc.accepted -= merged.duplicates[p]
+            acc.duplicates += merged.duplicates[p]
+            fundingParts.append(acc)
         }
+        result.registrationFiles = try FileGroups.accounting(registrationParts, of: registrations)
+        result.fundingFiles = try FileGroups.accounting(fundingParts, of: funding)
         for acc in result.registrationFiles + result.fundingFiles where !acc.balances {
             throw SectorStatsError(.internalError, file: acc.file,
                                    "row accounting does not balance: read \(acc.rowsRead) ≠ accepted \(acc.accepted) + quarantined \(acc.quarantined) + duplicates \(acc.duplicates)")
@@ -77,7 +101,7 @@ public struct MergeStage {
         for acc in result.registrationFiles { result.registrations.add(acc) }
         for acc in result.fundingFiles { result.funding.add(acc) }
         result.warnings = registry.warnings
-        fundingWarnings.add(to: &result.warnings)
+        merged.warnings.add(to: &result.warnings)
         result.organizationsWritten = registry.entries.count
         result.fundingWritten = result.funding.accepted
         result.quarantineRows = quarantineRows
@@ -185,9 +209,26 @@ public struct MergeStage {
     }
 }
 
+/// The funding side of a merge, or of one record-id bucket of it: the accumulated tables,
+/// per partial its rows dropped as duplicates of earlier rows, and the kept rows' warnings.
+struct FundingMerge: Sendable {
+    var partial: FundingPartial
+    var duplicates: [Int]
+    var warnings: WarningTally
+}
+
 /// Warnings counted per kind.
 struct WarningTally: Sendable {
-    private var counts = [Int](repeating: 0, count: NormalizeWarning.allCases.count)
+    /// Per ``NormalizeWarning`` case, in declaration order.
+    private(set) var counts = [Int](repeating: 0, count: NormalizeWarning.allCases.count)
+
+    init() {}
+
+    /// A tally read back from its counts (a bucket state); nil when the count of kinds differs.
+    init?(counts: [Int]) {
+        guard counts.count == NormalizeWarning.allCases.count else { return nil }
+        self.counts = counts
+    }
 
     @inline(__always)
     mutating func add(_ w: WarningCounts) {

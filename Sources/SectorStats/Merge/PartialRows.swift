@@ -83,16 +83,19 @@ struct RegistryMerge {
 }
 
 /// Funding duplicates across partials: one set of every record_id, filled in input order.
-/// The one structure of the merge that grows with the funding history (the scale-out driver
-/// splits it by hash bucket).
+/// The one structure of the merge that grows with the funding history; with a
+/// ``RecordBucket`` it holds only the ids of that bucket (a merge per bucket on a cluster).
 struct FundingDedup {
-    /// Per partial, per row: a record_id seen in an earlier file.
+    /// Per partial, per row: a record_id seen in an earlier file (or, with a bucket, a row
+    /// of another bucket) — a row not to aggregate.
     private(set) var duplicate: [[Bool]]
+    /// Per partial: its rows that are duplicates of earlier rows (of the bucket).
     private(set) var duplicates: [Int]
 
-    init(_ partials: [Partial]) throws {
+    init(_ partials: [Partial], bucket: RecordBucket? = nil) throws {
         var seen = ByteKeySet()
-        seen.reserve(partials.reduce(0) { $0 + $1.meta.rows })
+        let rows = partials.reduce(0) { $0 + $1.meta.rows }
+        seen.reserve(bucket.map { rows / $0.count + rows / ($0.count * 8) + 16 } ?? rows)
         duplicate = []
         duplicates = []
         for partial in partials {
@@ -109,6 +112,10 @@ struct FundingDedup {
                     throw partial.corrupt(PartialFormat.idsFile, "record_id \(row + 1) is cut short")
                 }
                 if let next = lead.string() { seen.prefetch(next) }
+                if let bucket, !bucket.contains(id) {
+                    flags[row] = true
+                    continue
+                }
                 if !seen.insert(id) {
                     flags[row] = true
                     count += 1
