@@ -102,11 +102,19 @@ extension MergeStage {
     public static func mergeBucket(registrations: [Partial], funding: [Partial], bucket: RecordBucket,
                                    settings: AggregateSettings, stateFile: String) throws -> BucketSummary {
         try checkKinds(registrations: registrations, funding: funding)
-        let dedup = Background { try FundingDedup(funding, bucket: bucket) }
         let registry = try RegistryMerge(registrations)
         let index = OrganizationIndex(registry.entries, asOf: settings.asOf)
-        let dups = try dedup.value()
-        let merged = try aggregate(funding, skip: dups.duplicate, duplicates: dups.duplicates, index: index, settings: settings)
+        // One partial at a time: only the bucket's ids and one partial's row flags are held.
+        var ids = FundingIDs(expectedRows: funding.reduce(0) { $0 + $1.meta.rows }, bucket: bucket)
+        var merged = FundingMerge(partial: FundingPartial(asOf: settings.asOf, index: index, reliefPurposes: settings.reliefPurposes),
+                                  duplicates: [], warnings: WarningTally())
+        for partial in funding {
+            let (skip, duplicates) = try ids.add(partial)
+            let (part, warnings) = try aggregate(partial, duplicate: skip, index: index, settings: settings)
+            try merged.partial.merge(part)
+            merged.duplicates.append(duplicates)
+            merged.warnings.add(warnings)
+        }
         try BucketState(bucket: bucket, asOf: settings.asOf.description, reliefPurposes: BucketState.purposes(settings.reliefPurposes),
                         registrationKeys: registrations.map(\.meta.key), fundingKeys: funding.map(\.meta.key), merged: merged)
             .write(to: stateFile)

@@ -88,45 +88,60 @@ struct RegistryMerge {
 struct FundingDedup {
     /// Per partial, per row: a record_id seen in an earlier file (or, with a bucket, a row
     /// of another bucket) — a row not to aggregate.
-    private(set) var duplicate: [[Bool]]
+    private(set) var duplicate: [[Bool]] = []
     /// Per partial: its rows that are duplicates of earlier rows (of the bucket).
-    private(set) var duplicates: [Int]
+    private(set) var duplicates: [Int] = []
 
     init(_ partials: [Partial], bucket: RecordBucket? = nil) throws {
-        var seen = ByteKeySet()
-        let rows = partials.reduce(0) { $0 + $1.meta.rows }
-        seen.reserve(bucket.map { rows / $0.count + rows / ($0.count * 8) + 16 } ?? rows)
-        duplicate = []
-        duplicates = []
+        var ids = FundingIDs(expectedRows: partials.reduce(0) { $0 + $1.meta.rows }, bucket: bucket)
         for partial in partials {
-            var flags = [Bool](repeating: false, count: partial.meta.rows)
-            var count = 0
-            // A second cursor runs ahead, so that the slots of the next keys are loaded
-            // while this one goes in (every insert is a cache miss in a large table).
-            let bytes = partial.bytes(PartialFormat.idsFile)
-            var cursor = SectionCursor(bytes)
-            var lead = SectionCursor(bytes)
-            for _ in 0..<12 { if let id = lead.string() { seen.prefetch(id) } }
-            for row in 0..<partial.meta.rows {
-                guard let id = cursor.string() else {
-                    throw partial.corrupt(PartialFormat.idsFile, "record_id \(row + 1) is cut short")
-                }
-                if let next = lead.string() { seen.prefetch(next) }
-                if let bucket, !bucket.contains(id) {
-                    flags[row] = true
-                    continue
-                }
-                if !seen.insert(id) {
-                    flags[row] = true
-                    count += 1
-                }
-            }
-            guard cursor.atEnd else {
-                throw partial.corrupt(PartialFormat.idsFile, "more record_ids than its \(partial.meta.rows) rows")
-            }
+            let (flags, count) = try ids.add(partial)
             duplicate.append(flags)
             duplicates.append(count)
         }
+    }
+}
+
+/// The record_ids seen so far (of one bucket, or all), taking the funding partials one at a
+/// time in input order.
+struct FundingIDs {
+    private var seen = ByteKeySet()
+    let bucket: RecordBucket?
+
+    init(expectedRows rows: Int, bucket: RecordBucket?) {
+        self.bucket = bucket
+        seen.reserve(bucket.map { rows / $0.count + rows / ($0.count * 8) + 16 } ?? rows)
+    }
+
+    /// Adds the ids of `partial`'s rows; returns per row whether not to aggregate it (a
+    /// duplicate, or of another bucket), and how many are duplicates.
+    mutating func add(_ partial: Partial) throws -> (skip: [Bool], duplicates: Int) {
+        var flags = [Bool](repeating: false, count: partial.meta.rows)
+        var count = 0
+        // A second cursor runs ahead, so that the slots of the next keys are loaded
+        // while this one goes in (every insert is a cache miss in a large table).
+        let bytes = partial.bytes(PartialFormat.idsFile)
+        var cursor = SectionCursor(bytes)
+        var lead = SectionCursor(bytes)
+        for _ in 0..<12 { if let id = lead.string() { seen.prefetch(id) } }
+        for row in 0..<partial.meta.rows {
+            guard let id = cursor.string() else {
+                throw partial.corrupt(PartialFormat.idsFile, "record_id \(row + 1) is cut short")
+            }
+            if let next = lead.string() { seen.prefetch(next) }
+            if let bucket, !bucket.contains(id) {
+                flags[row] = true
+                continue
+            }
+            if !seen.insert(id) {
+                flags[row] = true
+                count += 1
+            }
+        }
+        guard cursor.atEnd else {
+            throw partial.corrupt(PartialFormat.idsFile, "more record_ids than its \(partial.meta.rows) rows")
+        }
+        return (flags, count)
     }
 }
 
