@@ -153,6 +153,46 @@ exec "{BINARY}" "$@"
         self.assertTrue(os.path.isdir(os.path.join(marks, "bucket")))
         self.assertSamePublished(self.generated, out)
 
+    def test_plan_keys_areThoseRunLists(self):
+        pipeline = os.path.join(ROOT, "pipelines", "default.yml")
+        self.reference_run(pipeline)
+        with open(os.path.join(self.tmp, "run-default.yml", "stages", "02_normalize", "partials.json"), encoding="utf-8") as f:
+            listed = [(e["path"], e["key"]) for e in json.load(f)["entries"]]
+        p = subprocess.run([BINARY, "plan", pipeline, "--json"], stdout=subprocess.PIPE, check=True, text=True)
+        self.assertEqual([(i["path"], i["key"]) for i in json.loads(p.stdout)["inputs"]], listed)
+
+    def test_range_whenBoundaryGuessFallsInsideAQuotedField_isRebuiltFromTheRightLine(self):
+        # A funder spanning three physical lines, the middle one shaped like a whole record:
+        # the boundary guess of the second range lands on it; the first range reads past it.
+        folder = os.path.join(self.tmp, "trap")
+        os.makedirs(folder)
+        with open(os.path.join(ROOT, "datasets", "raw", "funding", "funding_04_utf8_zh.tsv"), encoding="utf-8") as f:
+            lines = f.read().split("\n")
+        header, rows = lines[0], [l for l in lines[1:201] if l]
+        fields = rows[0].split("\t")
+        fake = "\t".join(f"FAKE{i}" for i in range(len(fields)))
+        fields[0], fields[4] = "TRAP-1", '"某公司' + "很长的名字" * 60 + "\n" + fake + '\n备注"'
+        trap = "\t".join(fields)
+        for after in range(1, 200):
+            text = "\n".join([header] + rows[:100] + [trap] + rows[100:100 + after]) + "\n"
+            data = text.encode("utf-8")
+            start = data.index("TRAP-1".encode())
+            middle = len(data) // 2
+            if start < middle < data.index(b"\n", start):
+                break
+        else:
+            self.fail("no split lands inside the trap row")
+        with open(os.path.join(folder, "funding_trap.tsv"), "wb") as f:
+            f.write(data)
+        pipeline = os.path.join(self.tmp, "trap.yml")
+        with open(pipeline, "w", encoding="utf-8") as f:
+            f.write(GENERATED_PIPELINE.replace("    - gen/funding/funding_0[1-3]*\n", "    - path: trap/funding_trap.tsv\n      delimiter: tab\n"))
+        out = os.path.join(self.tmp, "trap-out")
+        p, tasks = self.driver(pipeline, out, "--buckets", "2", "--range-bytes", str(len(data) // 2 + 1))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertTrue(any("funding_trap.tsv --range" in t["task"] and "@" in t["task"] for t in tasks), tasks)
+        self.assertSamePublished(pipeline, out)
+
     def test_failed_shard_whenFileMissesColumns_exits65AndPublishesNothing(self):
         bad = os.path.join(self.tmp, "bad")
         os.makedirs(bad)

@@ -80,6 +80,9 @@ extension CSVReader {
         }
         let begin: (offset: Int64, line: Int)?
         if let line = range.startLine {
+            guard line >= reader.dataLine else {
+                throw SectorStatsError(.invalidArgument, file: reader.name, "the range \(range.description) begins before the first data line \(reader.dataLine)")
+            }
             begin = (try rawOffset(ofLine: line, path: path, from: dataStart, line: reader.dataLine), line)
         } else {
             begin = try locate(range.start)
