@@ -181,16 +181,16 @@ extension SectorStatsCommand {
                     asOf: try asOf.map(CivilDateArgument.parse) ?? CivilDateArgument.today(),
                     reliefPurposes: try reliefPurposes.map(Self.purposes) ?? AggregateSettings.defaultReliefPurposes,
                     threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, gzipLevel: gzipLevel)
-                let referenceDirectory = try reference ?? ReferenceLocator.find(from: [cwd])
                 let o = OutputStream.standardOutput()
                 if let bucket = bucket.flatMap(RecordBucket.init), let stateOut {
                     let summary = try MergeAndPublish.mergeBucket(
                         registrations: registrations.map(absolute), funding: funding.map(absolute), bucket: bucket,
-                        settings: settings, referenceDirectory: referenceDirectory, stateFile: absolute(stateOut))
+                        settings: settings, stateFile: absolute(stateOut))
                     o.write("bucket \(bucket.description): \(summary.rows) funding rows, \(summary.duplicates) duplicates → \(absolute(stateOut))\n")
                     o.flush()
                     return
                 }
+                let referenceDirectory = try reference ?? ReferenceLocator.find(from: [cwd])
                 let out = absolute(out ?? ".")
                 var request = MergeAndPublish.Request(
                     registrations: registrations.map(absolute), funding: funding.map(absolute), outputDirectory: out,

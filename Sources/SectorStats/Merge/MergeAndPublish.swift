@@ -33,7 +33,7 @@ public enum MergeAndPublish {
     /// The merge of one record-id bucket of the partials in `registrations` and `funding`
     /// (paths): its state written to `stateFile`, nothing published.
     public static func mergeBucket(registrations: [String], funding: [String], bucket: RecordBucket, settings: AggregateSettings,
-                                   referenceDirectory: String, stateFile: String) throws -> MergeStage.BucketSummary {
+                                   stateFile: String) throws -> MergeStage.BucketSummary {
         let registrations = try registrations.map { try Partial(folder: $0, verify: true) }
         let funding = try funding.map { try Partial(folder: $0, verify: true) }
         return try MergeStage.mergeBucket(registrations: registrations, funding: funding, bucket: bucket, settings: settings,

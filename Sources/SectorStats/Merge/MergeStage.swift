@@ -138,8 +138,13 @@ public struct MergeStage {
                     var line = 0
                     let first = b * PartialFormat.blockRows
                     for r in first..<min(first + PartialFormat.blockRows, partial.meta.rows) {
+                        // A row not aggregated (a duplicate, another bucket's) is stepped over
+                        // undecoded; rows' lines are not used here.
+                        if duplicate[r] {
+                            try FundingPartialRow.skip(&cursor, partial: partial)
+                            continue
+                        }
                         let row = try FundingPartialRow.read(&cursor, line: &line, partial: partial)
-                        if duplicate[r] { continue }
                         warnings.add(row.warnings)
                         let recipient = recipients[row.recipient]
                         try part.add(FundingFacts(

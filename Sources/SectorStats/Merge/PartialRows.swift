@@ -119,16 +119,18 @@ struct FundingIDs {
         var flags = [Bool](repeating: false, count: partial.meta.rows)
         var count = 0
         // A second cursor runs ahead, so that the slots of the next keys are loaded
-        // while this one goes in (every insert is a cache miss in a large table).
+        // while this one goes in (every insert is a cache miss in a large table). Not with a
+        // bucket: most ids are not inserted, and its table is smaller.
         let bytes = partial.bytes(PartialFormat.idsFile)
         var cursor = SectionCursor(bytes)
         var lead = SectionCursor(bytes)
-        for _ in 0..<12 { if let id = lead.string() { seen.prefetch(id) } }
+        let ahead = bucket == nil
+        if ahead { for _ in 0..<12 { if let id = lead.string() { seen.prefetch(id) } } }
         for row in 0..<partial.meta.rows {
             guard let id = cursor.string() else {
                 throw partial.corrupt(PartialFormat.idsFile, "record_id \(row + 1) is cut short")
             }
-            if let next = lead.string() { seen.prefetch(next) }
+            if ahead, let next = lead.string() { seen.prefetch(next) }
             if let bucket, !bucket.contains(id) {
                 flags[row] = true
                 continue
@@ -193,6 +195,20 @@ struct FundingPartialRow {
     var warnings: WarningCounts
     var purpose: Purpose
     var sourceType: SourceType
+
+    /// Steps over the next row without decoding it: its eleven varints and its kinds byte.
+    @inline(__always)
+    static func skip(_ c: inout SectionCursor, partial: Partial) throws {
+        var left = 11
+        while left > 0, c.at < c.end {
+            if c.all[c.at] < 0x80 { left -= 1 }
+            c.at += 1
+        }
+        guard left == 0, c.at < c.end else {
+            throw partial.corrupt(PartialFormat.factsFile, "a row near byte \(c.at) is cut short")
+        }
+        c.at += 1
+    }
 
     /// Reads the next row; `line` carries the previous row's line in and this row's out.
     @inline(__always)
