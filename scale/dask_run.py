@@ -287,7 +287,10 @@ def main(argv=None):
     try:
         binary = find_binary(a.binary)
         p = plan(binary, a)
-        from distributed import Client, LocalCluster
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise DriverError(EXIT_FAILURE, f"dask.distributed is not installed: {sys.executable} -m pip install -r scale/requirements.txt")
 
         if a.scheduler:
             client = Client(a.scheduler)

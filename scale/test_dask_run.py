@@ -208,6 +208,18 @@ exec "{BINARY}" "$@"
         self.assertIn("funding_broken.csv", p.stderr)
         self.assertFalse(os.path.exists(os.path.join(out, "latest")))
 
+    def test_combine_whenAnotherRunHoldsTheLock_exits75AndPublishesNothing(self):
+        import fcntl
+
+        out = os.path.join(self.tmp, "locked")
+        os.makedirs(out)
+        with open(os.path.join(out, ".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            p, _ = self.driver(os.path.join(ROOT, "pipelines", "default.yml"), out, "--buckets", "2")
+        self.assertEqual(p.returncode, 75, p.stderr)
+        self.assertIn("combine", p.stderr)
+        self.assertFalse(os.path.exists(os.path.join(out, "latest")))
+
     def test_usage_whenBadFlag_exits64(self):
         p = subprocess.run([sys.executable, DRIVER, "pipelines/default.yml", "--buckets", "0"],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
