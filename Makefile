@@ -1,7 +1,8 @@
 # sectorstats — everyday commands
 #
 #   make build   debug build (installs libcsv-dev/zlib1g-dev first when missing)
-#   make test    all tests (what CI runs)
+#   make test    all tests (what CI runs): swift test, then the Dask driver's (scale/, needs
+#                pip install -r scale/requirements.txt for $(PYTHON); skipped without it unless REQUIRE_DASK=1)
 #   make run     the main job on the bundled datasets, then its reports (xlsx and html)
 #   make bench   release-build benchmarks (900k orgs + 10M funding rows); appends to BENCHMARKS.md
 #   make bench-quick  the same on 100k orgs + 1M funding rows
@@ -10,6 +11,7 @@
 #   make clean   remove build products and cached benchmark data
 
 SWIFT ?= swift
+PYTHON ?= python3
 BIN = $(shell $(SWIFT) build --show-bin-path 2>/dev/null)/sectorstats
 
 .PHONY: build test run bench bench-quick format lint clean setup
@@ -23,6 +25,7 @@ build: setup
 test: setup
 	$(SWIFT) build --build-tests -Xswiftc -warnings-as-errors
 	$(SWIFT) test --skip-build
+	$(PYTHON) scale/test_dask_run.py --binary $(BIN)
 
 # The main job: the bundled datasets through every stage; tables under outputs/default/latest/,
 # the reports beside it (outputs/default/report.xlsx and report.html).

@@ -12,6 +12,11 @@ extension SectorStatsCommand {
                 content, how it is read (encoding, delimiter, aliases), the as-of date, the region reference \
                 tables and the program version. A complete partial of the same key already in DIR is reused \
                 (its bytes checked) unless --force.
+                --range START:END (a plain file only) builds the partial of the records that start in that byte \
+                range, both ends moved to a record boundary as the parallel reader does, with the file's line \
+                numbers; the partials of all ranges of a file, merged in order, give what the whole file's does. \
+                START:END@LINE begins the range on LINE instead (where the range before it stopped, when a \
+                boundary guess was wrong). The range is part of the key.
                 Exit codes: 0 success; 1 runtime failure; 64 usage error; 65 the file misses required columns.
                 """)
 
@@ -35,6 +40,12 @@ extension SectorStatsCommand {
         @Option(help: "Worker threads (default: the number of cores).")
         var threads: Int?
 
+        @Option(help: "Only the records starting in this byte range: START:END or START:END@LINE (plain files).")
+        var range: String?
+
+        @Option(help: "The input's path as the pipeline gives it (recorded in the manifest; default: FILE).")
+        var givenPath: String?
+
         @Flag(help: "Build the partial even when a complete one of its key is there.")
         var force = false
 
@@ -46,6 +57,7 @@ extension SectorStatsCommand {
             for a in aliases where !a.contains("=") { throw ValidationError("--alias takes spelling=field, got '\(a)'") }
             if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
             if let asOf, (try? CivilDateArgument.parse(asOf)) == nil { throw ValidationError("--as-of must be a date such as 2021-12-31") }
+            if let range, CSVByteRange(range) == nil { throw ValidationError("--range takes START:END or START:END@LINE, got '\(range)'") }
         }
 
         func run() throws {
@@ -59,9 +71,10 @@ extension SectorStatsCommand {
                     aliasMap[parts[0]] = parts.count > 1 ? parts[1] : ""
                 }
                 let options = read.csvOptions
-                let job = try PartialJob.make(
-                    kind: PartialKind(rawValue: kind) ?? .funding, path: file, read: options, aliases: aliasMap,
+                var job = try PartialJob.make(
+                    kind: PartialKind(rawValue: kind) ?? .funding, path: file, given: givenPath, read: options, aliases: aliasMap,
                     asOf: try asOf.map(CivilDateArgument.parse) ?? CivilDateArgument.today(), referenceHash: referenceHash)
+                job.range = range.flatMap(CSVByteRange.init)
                 let folder = out.hasPrefix("/") ? out : cwd + "/" + out
                 let existing = folder + "/" + job.key + PartialFormat.suffix
                 if force || (try? SectorStats.Partial(folder: existing, verify: true)) == nil {
@@ -82,9 +95,16 @@ extension SectorStatsCommand {
             abstract: "Merge partials into the published tables, quarantine and manifest (OUT/latest/, atomic).",
             discussion: """
                 Partials are taken in the order given: a later registration file supersedes an earlier one's \
-                rows of the same USCC; the first funding row of a record_id wins. Holds OUT's lock as run does.
-                Exit codes: 0 success; 1 runtime failure (a missing or damaged partial); 64 usage error; \
-                75 another run holds the output folder's lock.
+                rows of the same USCC; the first funding row of a record_id wins. Holds OUT's lock as run does. \
+                The partials of the byte ranges of one file, given in order, count as that file.
+                Split by record id (no process holds every funding record id): --bucket i/K --state-out F \
+                merges the registry and only the funding rows whose record_id is in bucket i of K (FNV-1a 64 \
+                of the normalized record_id's UTF-8 bytes, mod K) and writes the bucket's accumulator state to \
+                F (nothing is published); then --state F (once per bucket, any order) with the same partials \
+                combines the K states into the tables, quarantine and manifest, published as without buckets.
+                Exit codes: 0 success; 1 runtime failure (a missing or damaged partial); 64 usage error (or \
+                states that do not belong together); 65 quarantined share above --max-quarantine-pct, or a \
+                damaged state; 75 another run holds the output folder's lock.
                 """)
 
         @Option(name: .customLong("registrations-partial"), help: "A registrations partial folder (repeatable, in order).")
@@ -93,8 +113,20 @@ extension SectorStatsCommand {
         @Option(name: .customLong("funding-partial"), help: "A funding partial folder (repeatable, in order).")
         var funding: [String] = []
 
-        @Option(help: "The output folder (latest/ and runs/ go in it).")
-        var out: String
+        @Option(help: "The output folder (latest/ and runs/ go in it); not with --bucket.")
+        var out: String?
+
+        @Option(help: "Merge only the funding rows of record-id bucket i of K ('i/K'); needs --state-out.")
+        var bucket: String?
+
+        @Option(help: "Where --bucket writes the bucket's state.")
+        var stateOut: String?
+
+        @Option(name: .customLong("state"), help: "A bucket's state (repeatable, one per bucket): combine them and publish.")
+        var states: [String] = []
+
+        @Option(help: "Refuse to publish (exit 65) when more than this percentage of rows is quarantined.")
+        var maxQuarantinePct: Double?
 
         @Option(help: "The run's as-of date (default: today).")
         var asOf: String?
@@ -119,6 +151,15 @@ extension SectorStatsCommand {
             if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
             if let asOf, (try? CivilDateArgument.parse(asOf)) == nil { throw ValidationError("--as-of must be a date such as 2021-12-31") }
             if let reliefPurposes { _ = try Self.purposes(reliefPurposes) }
+            if let bucket {
+                guard RecordBucket(bucket) != nil else { throw ValidationError("--bucket takes i/K with 0 ≤ i < K, got '\(bucket)'") }
+                guard stateOut != nil else { throw ValidationError("--bucket needs --state-out FILE") }
+                guard states.isEmpty, out == nil else { throw ValidationError("--bucket writes a state: no --out or --state with it") }
+            } else {
+                guard stateOut == nil else { throw ValidationError("--state-out goes with --bucket") }
+                guard out != nil else { throw ValidationError("give --out DIR (or --bucket i/K --state-out FILE)") }
+            }
+            if let m = maxQuarantinePct, !(0...100).contains(m) { throw ValidationError("--max-quarantine-pct must be 0…100") }
         }
 
         static func purposes(_ text: String) throws -> Set<Purpose> {
@@ -140,12 +181,23 @@ extension SectorStatsCommand {
                     asOf: try asOf.map(CivilDateArgument.parse) ?? CivilDateArgument.today(),
                     reliefPurposes: try reliefPurposes.map(Self.purposes) ?? AggregateSettings.defaultReliefPurposes,
                     threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, gzipLevel: gzipLevel)
-                let (id, _) = try MergeAndPublish.run(.init(
-                    registrations: registrations.map(absolute), funding: funding.map(absolute), outputDirectory: absolute(out),
-                    pipelineName: name, settings: settings,
-                    referenceDirectory: try reference ?? ReferenceLocator.find(from: [cwd])))
                 let o = OutputStream.standardOutput()
-                o.write("published: \(absolute(out))/runs/\(id) (also \(absolute(out))/latest)\n")
+                if let bucket = bucket.flatMap(RecordBucket.init), let stateOut {
+                    let summary = try MergeAndPublish.mergeBucket(
+                        registrations: registrations.map(absolute), funding: funding.map(absolute), bucket: bucket,
+                        settings: settings, stateFile: absolute(stateOut))
+                    o.write("bucket \(bucket.description): \(summary.rows) funding rows, \(summary.duplicates) duplicates → \(absolute(stateOut))\n")
+                    o.flush()
+                    return
+                }
+                let referenceDirectory = try reference ?? ReferenceLocator.find(from: [cwd])
+                let out = absolute(out ?? ".")
+                var request = MergeAndPublish.Request(
+                    registrations: registrations.map(absolute), funding: funding.map(absolute), outputDirectory: out,
+                    pipelineName: name, settings: settings, referenceDirectory: referenceDirectory, states: states.map(absolute))
+                request.maxQuarantinePct = maxQuarantinePct
+                let (id, _) = try MergeAndPublish.run(request)
+                o.write("published: \(out)/runs/\(id) (also \(out)/latest)\n")
                 o.flush()
             } catch { throw fail(error) }
         }

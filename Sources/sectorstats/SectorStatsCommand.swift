@@ -12,7 +12,7 @@ struct SectorStatsCommand: ParsableCommand {
             holds the output folder's lock.
             """,
         version: SectorStatsVersion.string,
-        subcommands: [Run.self, Partial.self, Merge.self, Stages.self, Status.self, Show.self, Export.self, Report.self, Inspect.self, Generate.self, ReadCount.self, CheckExpected.self]
+        subcommands: [Run.self, Partial.self, Merge.self, Plan.self, Stages.self, Status.self, Show.self, Export.self, Report.self, Inspect.self, Generate.self, ReadCount.self, CheckExpected.self]
     )
 }
 

@@ -13,7 +13,7 @@ struct FundingSummaryAccumulator: Sendable {
     }
 
     static let cellsPerYear = Purpose.allCases.count * SourceType.allCases.count
-    private(set) var table = YearTable(stride: cellsPerYear, zero: Cell())
+    var table = YearTable(stride: cellsPerYear, zero: Cell())
 
     @inline(__always)
     private static func cell(_ purpose: Purpose, _ source: SourceType) -> Int {

@@ -28,11 +28,11 @@ struct FundingPartial: Sendable {
     var funders = TopFundersAccumulator()
     var relief: ReliefCoverageAccumulator?
     /// Rows read.
-    private(set) var rows = 0
+    var rows = 0
     /// Rows dated after the as-of date: left out of every table.
-    private(set) var afterAsOf = 0
+    var afterAsOf = 0
     /// Rows (up to the as-of date) whose recipient matches no organization.
-    private(set) var unmatched = 0
+    var unmatched = 0
 
     init(asOf: CivilDate, index: OrganizationIndex?, reliefPurposes: Set<Purpose>) {
         self.asOf = asOf

@@ -19,13 +19,13 @@ struct ReliefCoverageAccumulator: Sendable {
     let reliefMask: UInt32
     /// Years from the first to the last relief row (matched or not, active or not: DATA.md
     /// "years from the first to the last year holding a relief row").
-    private(set) var years: ClosedRange<Int>?
-    private(set) var recipients: YearTable<UInt64>
-    private(set) var sums: YearTable<Sums>
+    var years: ClosedRange<Int>?
+    var recipients: YearTable<UInt64>
+    var sums: YearTable<Sums>
     /// Relief rows whose recipient matches no organization.
-    private(set) var unmatchedRows = 0
+    var unmatchedRows = 0
     /// Relief rows whose recipient is not active at the end of the row's year.
-    private(set) var inactiveRecipientRows = 0
+    var inactiveRecipientRows = 0
 
     init(index: OrganizationIndex, reliefPurposes: Set<Purpose>) {
         self.index = index

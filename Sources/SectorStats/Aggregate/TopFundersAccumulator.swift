@@ -21,15 +21,15 @@ struct TopFundersAccumulator: Sendable {
         var industryRows: Int64 = 0
     }
 
-    private(set) var names = ByteInterner()
-    private(set) var industries = ByteInterner()
+    var names = ByteInterner()
+    var industries = ByteInterner()
     /// By funder id.
-    private(set) var stats: [Stats] = []
+    var stats: [Stats] = []
     /// Rows per (funder id << 32 | industry id), non-empty industries other than the
     /// funder's first (which `Stats` counts).
-    private(set) var industryCounts = CountTable()
+    var industryCounts = CountTable()
     /// All accepted rows, with or without a funder: the denominator of the shares.
-    private(set) var grandTotalFen: Int64 = 0
+    var grandTotalFen: Int64 = 0
 
     /// Starts loading the funder's slot (see ``Prefetch``), before the row is decoded.
     @inline(__always)
@@ -81,7 +81,7 @@ struct TopFundersAccumulator: Sendable {
     }
 
     @inline(__always)
-    private mutating func countIndustry(funder: Int, _ industry: Int32, _ rows: Int64) {
+    mutating func countIndustry(funder: Int, _ industry: Int32, _ rows: Int64) {
         if stats[funder].industry == industry {
             stats[funder].industryRows += rows
         } else if stats[funder].industry < 0 {
@@ -93,7 +93,7 @@ struct TopFundersAccumulator: Sendable {
     }
 
     /// Every (funder, industry, rows) counted.
-    private func forEachIndustryCount(_ body: (Int32, Int32, Int64) -> Void) {
+    func forEachIndustryCount(_ body: (Int32, Int32, Int64) -> Void) {
         for (funder, s) in stats.enumerated() where s.industry >= 0 { body(Int32(funder), s.industry, s.industryRows) }
         industryCounts.forEach { key, count in body(Int32(key >> 32), Int32(key & 0xFFFF_FFFF), count) }
     }

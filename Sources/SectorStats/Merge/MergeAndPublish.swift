@@ -3,7 +3,8 @@ import Foundation
 /// `sectorstats merge`: partials given by path in, the published tables, quarantine and
 /// manifest out under `OUT/latest/` — the merge and publication of `run`, without the
 /// pipeline file, under the same lock. What a scale-out driver calls once its shards have
-/// written their partials.
+/// written their partials; with bucket states (``Request/states``), the combine of a merge
+/// split by record-id bucket (``MergeStage/combine(registrations:funding:states:regions:settings:folder:)``).
 public enum MergeAndPublish {
     public struct Request: Sendable {
         public var registrations: [String]
@@ -12,9 +13,14 @@ public enum MergeAndPublish {
         public var pipelineName: String
         public var settings: AggregateSettings
         public var referenceDirectory: String
+        /// The states of every bucket of a merge split by record id; empty for a plain merge.
+        public var states: [String]
+        /// Refuse to publish when more than this percentage of rows is quarantined (as `run`).
+        public var maxQuarantinePct: Double?
 
         public init(registrations: [String], funding: [String], outputDirectory: String, pipelineName: String = "merge",
-                    settings: AggregateSettings, referenceDirectory: String) {
+                    settings: AggregateSettings, referenceDirectory: String, states: [String] = []) {
+            self.states = states
             self.registrations = registrations
             self.funding = funding
             self.outputDirectory = outputDirectory
@@ -22,6 +28,16 @@ public enum MergeAndPublish {
             self.settings = settings
             self.referenceDirectory = referenceDirectory
         }
+    }
+
+    /// The merge of one record-id bucket of the partials in `registrations` and `funding`
+    /// (paths): its state written to `stateFile`, nothing published.
+    public static func mergeBucket(registrations: [String], funding: [String], bucket: RecordBucket, settings: AggregateSettings,
+                                   stateFile: String) throws -> MergeStage.BucketSummary {
+        let registrations = try registrations.map { try Partial(folder: $0, verify: true) }
+        let funding = try funding.map { try Partial(folder: $0, verify: true) }
+        return try MergeStage.mergeBucket(registrations: registrations, funding: funding, bucket: bucket, settings: settings,
+                                          stateFile: stateFile)
     }
 
     /// Merges and publishes; returns the run id and what the merge gave.
@@ -34,7 +50,8 @@ public enum MergeAndPublish {
         let publisher = Publisher(outputDirectory: out)
         publisher.sweep()
         let registrations = try request.registrations.map { try Partial(folder: $0, verify: true) }
-        let funding = try request.funding.map { try Partial(folder: $0, verify: true) }
+        // (A combine does not read the funding rows again, so it does not check their bytes.)
+        let funding = try request.funding.map { try Partial(folder: $0, verify: request.states.isEmpty) }
         let regions = try RegionTable(folder: URL(fileURLWithPath: request.referenceDirectory))
         let tmp = out + "/.tmp-merge-\(ProcessInfo.processInfo.processIdentifier)"
         try? FileManager.default.removeItem(atPath: tmp)
@@ -44,8 +61,23 @@ public enum MergeAndPublish {
             Cleanup.shared.unregister(tmp)
         }
         let clock = ContinuousClock.now
-        let merged = try MergeStage.run(registrations: registrations, funding: funding, regions: regions,
-                                        settings: request.settings, folder: tmp)
+        let merged = request.states.isEmpty
+            ? try MergeStage.run(registrations: registrations, funding: funding, regions: regions,
+                                 settings: request.settings, folder: tmp)
+            : try MergeStage.combine(registrations: registrations, funding: funding, states: request.states, regions: regions,
+                                     settings: request.settings, folder: tmp)
+        // One manifest input per file, the range partials of a file together.
+        let inputs = try FileGroups.manifestMetas(registrations) + FileGroups.manifestMetas(funding)
+        if let max = request.maxQuarantinePct {
+            let n = merged.normalize
+            let read = n.registrations.rowsRead + n.funding.rowsRead
+            let q = n.registrations.quarantined + n.funding.quarantined
+            if read > 0 && Double(q) * 100 / Double(read) > max {
+                throw SectorStatsError(.inputRefused, field: "max_quarantine_pct",
+                                       String(format: "%.2f%% of rows were quarantined (%d of %d), above the limit of %.2f%%; nothing was published",
+                                              Double(q) * 100 / Double(read), q, read, max))
+            }
+        }
         let elapsed = (ContinuousClock.now - clock).components
         let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
         var files = merged.aggregate.files.map { Publisher.File(name: $0, path: tmp + "/" + $0, rows: merged.aggregate.tables[$0] ?? 0) }
@@ -53,9 +85,10 @@ public enum MergeAndPublish {
                            rows: merged.normalize.quarantineRows))
         let id = try publisher.publish(files) { outputs in
             Manifest.make(pipeline: request.pipelineName, asOf: request.settings.asOf,
-                          inputs: (registrations + funding).map { ($0.meta, "given") }, normalize: merged.normalize,
+                          inputs: inputs.map { ($0, "given") }, normalize: merged.normalize,
                           aggregate: merged.aggregate, outputs: outputs,
-                          stages: [Manifest.Stage(stage: "merge", action: StageOutcome.Action.ran.rawValue, seconds: seconds)])
+                          stages: [Manifest.Stage(stage: request.states.isEmpty ? "merge" : "combine",
+                                                  action: StageOutcome.Action.ran.rawValue, seconds: seconds)])
         }
         return (id, merged)
     }

@@ -27,12 +27,7 @@ public struct MergeStage {
     /// Merges the partials and writes the tables and the quarantine into `folder`.
     public static func run(registrations: [Partial], funding: [Partial], regions: RegionTable, settings: AggregateSettings,
                            folder: String) throws -> MergeResult {
-        for p in registrations where p.meta.kind != .registrations {
-            throw SectorStatsError(.invalidArgument, file: p.folder, "a \(p.meta.kind.rawValue) partial given as registrations")
-        }
-        for p in funding where p.meta.kind != .funding {
-            throw SectorStatsError(.invalidArgument, file: p.folder, "a \(p.meta.kind.rawValue) partial given as funding")
-        }
+        try checkKinds(registrations: registrations, funding: funding)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         // The quarantine on a thread of its own, from start to end.
         let quarantine = Background {
@@ -44,26 +39,55 @@ public struct MergeStage {
         defer { dedup.wait() }
         let registry = try RegistryMerge(registrations)
         let index = OrganizationIndex(registry.entries, asOf: settings.asOf)
-        let (total, fundingWarnings, fundingDuplicates) = try aggregate(funding, dedup: dedup, index: index, settings: settings)
-        let fundingPartial = total ?? FundingPartial(asOf: settings.asOf, index: index, reliefPurposes: settings.reliefPurposes)
+        let merged = try aggregate(funding, flags: { try dedup.flags($0) }, index: index, settings: settings)
+        return try finish(registrations: registrations, funding: funding, registry: registry, index: index, merged: merged,
+                          quarantine: quarantine, regions: regions, settings: settings, folder: folder)
+    }
+
+    static func checkKinds(registrations: [Partial], funding: [Partial]) throws {
+        for p in registrations where p.meta.kind != .registrations {
+            throw SectorStatsError(.invalidArgument, file: p.folder, "a \(p.meta.kind.rawValue) partial given as registrations")
+        }
+        for p in funding where p.meta.kind != .funding {
+            throw SectorStatsError(.invalidArgument, file: p.folder, "a \(p.meta.kind.rawValue) partial given as funding")
+        }
+    }
+
+    /// The funding partials' rows but those in `skip` (duplicates, or another bucket's),
+    /// accumulated; `duplicates`: per partial, its rows that are duplicates.
+    static func aggregate(_ funding: [Partial], skip: [[Bool]], duplicates: [Int], index: OrganizationIndex,
+                          settings: AggregateSettings) throws -> FundingMerge {
+        try aggregate(funding, flags: { (skip[$0], duplicates[$0]) }, index: index, settings: settings)
+    }
+
+    /// The tables from the merged registry and funding, written into `folder`; the row
+    /// accounting per file (the range partials of one file counted as the file) and per source.
+    static func finish(registrations: [Partial], funding: [Partial], registry: RegistryMerge, index: OrganizationIndex,
+                       merged: FundingMerge, quarantine: Background<Int>, regions: RegionTable, settings: AggregateSettings,
+                       folder: String) throws -> MergeResult {
+        let fundingPartial = merged.partial
         let output = try AggregateStage.assemble(index: index, funding: fundingPartial, regions: regions, settings: settings)
         let written = try AggregateStage.write(output, to: folder, gzipLevel: settings.gzipLevel)
         let quarantineRows = try quarantine.value()
 
         var result = NormalizeResult(registrations: RowAccounting(file: "registrations", path: "", encoding: ""),
                                      funding: RowAccounting(file: "funding", path: "", encoding: ""))
+        var registrationParts: [RowAccounting] = []
         for (p, partial) in registrations.enumerated() {
             var acc = partial.meta.accounting
             acc.accepted -= registry.duplicates[p]
             acc.duplicates += registry.duplicates[p]
-            result.registrationFiles.append(acc)
+            registrationParts.append(acc)
         }
+        var fundingParts: [RowAccounting] = []
         for (p, partial) in funding.enumerated() {
             var acc = partial.meta.accounting
-            acc.accepted -= fundingDuplicates[p]
-            acc.duplicates += fundingDuplicates[p]
-            result.fundingFiles.append(acc)
+            acc.accepted -= merged.duplicates[p]
+            acc.duplicates += merged.duplicates[p]
+            fundingParts.append(acc)
         }
+        result.registrationFiles = try FileGroups.accounting(registrationParts, of: registrations)
+        result.fundingFiles = try FileGroups.accounting(fundingParts, of: funding)
         for acc in result.registrationFiles + result.fundingFiles where !acc.balances {
             throw SectorStatsError(.internalError, file: acc.file,
                                    "row accounting does not balance: read \(acc.rowsRead) ≠ accepted \(acc.accepted) + quarantined \(acc.quarantined) + duplicates \(acc.duplicates)")
@@ -71,7 +95,7 @@ public struct MergeStage {
         for acc in result.registrationFiles { result.registrations.add(acc) }
         for acc in result.fundingFiles { result.funding.add(acc) }
         result.warnings = registry.warnings
-        fundingWarnings.add(to: &result.warnings)
+        merged.warnings.add(to: &result.warnings)
         result.organizationsWritten = registry.entries.count
         result.fundingWritten = result.funding.accepted
         result.quarantineRows = quarantineRows
@@ -88,8 +112,8 @@ public struct MergeStage {
     /// read and their recipients resolved in parallel too) and merges them into its own
     /// accumulator; with fewer, each partial's blocks are split between the workers. The
     /// accumulators are exact and merge in any order to the same tables.
-    static func aggregate(_ funding: [Partial], dedup: FundingDedupThread, index: OrganizationIndex,
-                          settings: AggregateSettings) throws -> (FundingPartial?, WarningTally, [Int]) {
+    static func aggregate(_ funding: [Partial], flags: @escaping @Sendable (Int) throws -> (flags: [Bool], count: Int),
+                          index: OrganizationIndex, settings: AggregateSettings) throws -> FundingMerge {
         var total: FundingPartial?
         var warnings = WarningTally()
         let workers = settings.workers
@@ -103,7 +127,7 @@ public struct MergeStage {
                     while true {
                         let p = next.wrappingAdd(1, ordering: .relaxed).oldValue
                         guard p < funding.count else { break }
-                        let (part, t) = try aggregate(funding[p], duplicate: try dedup.flags(p).flags, index: index,
+                        let (part, t) = try aggregate(funding[p], duplicate: try flags(p).flags, index: index,
                                                       settings: settings, workers: 1)
                         funding[p].evict(PartialFormat.factsFile)
                         funding[p].evict(PartialFormat.namesFile)
@@ -131,7 +155,7 @@ public struct MergeStage {
             }
         } else {
             for (p, partial) in funding.enumerated() {
-                let (part, t) = try aggregate(partial, duplicate: try dedup.flags(p).flags, index: index, settings: settings,
+                let (part, t) = try aggregate(partial, duplicate: try flags(p).flags, index: index, settings: settings,
                                               workers: workers)
                 partial.evict(PartialFormat.factsFile)
                 partial.evict(PartialFormat.namesFile)
@@ -144,8 +168,9 @@ public struct MergeStage {
                 }
             }
         }
-        let duplicates = try funding.indices.map { try dedup.flags($0).count }
-        return (total, warnings, duplicates)
+        let duplicates = try funding.indices.map { try flags($0).count }
+        let partial = total ?? FundingPartial(asOf: settings.asOf, index: index, reliefPurposes: settings.reliefPurposes)
+        return FundingMerge(partial: partial, duplicates: duplicates, warnings: warnings)
     }
 
     /// The rows of one funding partial but its duplicates, accumulated in blocks split
@@ -168,8 +193,7 @@ public struct MergeStage {
                 var warnings = WarningTally()
                 let empty = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
                 for b in blocks * k / parts..<blocks * (k + 1) / parts {
-                    try FundingPartialRow.forEach(inBlock: b, of: partial) { r, row in
-                        if duplicate[r] { return }
+                    try FundingPartialRow.forEach(inBlock: b, of: partial, skipping: duplicate) { _, row in
                         warnings.add(row.warnings)
                         let recipient = recipients[row.recipient]
                         try part.add(FundingFacts(
@@ -241,9 +265,26 @@ public struct MergeStage {
     }
 }
 
+/// The funding side of a merge, or of one record-id bucket of it: the accumulated tables,
+/// per partial its rows dropped as duplicates of earlier rows, and the kept rows' warnings.
+struct FundingMerge: Sendable {
+    var partial: FundingPartial
+    var duplicates: [Int]
+    var warnings: WarningTally
+}
+
 /// Warnings counted per kind.
 struct WarningTally: Sendable {
-    private var counts = [Int](repeating: 0, count: NormalizeWarning.allCases.count)
+    /// Per ``NormalizeWarning`` case, in declaration order.
+    private(set) var counts = [Int](repeating: 0, count: NormalizeWarning.allCases.count)
+
+    init() {}
+
+    /// A tally read back from its counts (a bucket state); nil when the count of kinds differs.
+    init?(counts: [Int]) {
+        guard counts.count == NormalizeWarning.allCases.count else { return nil }
+        self.counts = counts
+    }
 
     @inline(__always)
     mutating func add(_ w: WarningCounts) {

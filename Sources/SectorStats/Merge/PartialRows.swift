@@ -87,44 +87,65 @@ struct RegistryMerge {
 }
 
 /// Funding duplicates across partials: one set of every record_id, filled in input order.
-/// The one structure of the merge that grows with the funding history (the scale-out driver
-/// splits it by hash bucket).
+/// The one structure of the merge that grows with the funding history; with a
+/// ``RecordBucket`` it holds only the ids of that bucket (a merge per bucket on a cluster).
 struct FundingDedup {
-    /// Per partial, per row: a record_id seen in an earlier file.
+    /// Per partial, per row: a record_id seen in an earlier file (or, with a bucket, a row
+    /// of another bucket) — a row not to aggregate.
     private(set) var duplicate: [[Bool]] = []
+    /// Per partial: its rows that are duplicates of earlier rows (of the bucket).
     private(set) var duplicates: [Int] = []
 
-    init(_ partials: [Partial]) throws {
-        var seen = ByteKeySet()
-        seen.reserve(partials.reduce(0) { $0 + $1.meta.rows })
+    init(_ partials: [Partial], bucket: RecordBucket? = nil) throws {
+        var ids = FundingIDs(expectedRows: partials.reduce(0) { $0 + $1.meta.rows }, bucket: bucket)
         for partial in partials {
-            let (flags, count) = try Self.settle(partial, in: &seen)
+            let (flags, count) = try ids.add(partial)
             duplicate.append(flags)
             duplicates.append(count)
         }
     }
+}
 
-    /// Inserts the partial's record_ids into `seen`; returns which were there already.
-    static func settle(_ partial: Partial, in seen: inout ByteKeySet) throws -> (flags: [Bool], count: Int) {
+/// The record_ids seen so far (of one bucket, or all), taking the funding partials one at a
+/// time in input order.
+struct FundingIDs {
+    private var seen = ByteKeySet()
+    let bucket: RecordBucket?
+
+    init(expectedRows rows: Int, bucket: RecordBucket?) {
+        self.bucket = bucket
+        seen.reserve(bucket.map { rows / $0.count + rows / ($0.count * 8) + 16 } ?? rows)
+    }
+
+    /// Adds the ids of `partial`'s rows; returns per row whether not to aggregate it (a
+    /// duplicate, or of another bucket), and how many are duplicates.
+    mutating func add(_ partial: Partial) throws -> (skip: [Bool], duplicates: Int) {
         var flags = [Bool](repeating: false, count: partial.meta.rows)
         var count = 0
         var row = 0
+        let bucket = bucket
         try partial.forEachBlock(PartialFormat.idsFile) { bytes in
             // A second cursor runs ahead, so that the slots of the next keys are loaded
-            // while this one goes in (every insert is a cache miss in a large table).
+            // while this one goes in (every insert is a cache miss in a large table). Not
+            // with a bucket: most ids are not inserted, and its table is smaller.
             var cursor = SectionCursor(bytes)
             var lead = SectionCursor(bytes)
-            for _ in 0..<12 { if let id = lead.string() { seen.prefetch(id) } }
+            let ahead = bucket == nil
+            if ahead { for _ in 0..<12 { if let id = lead.string() { seen.prefetch(id) } } }
             while !cursor.atEnd {
                 guard let id = cursor.string(), row < flags.count else {
                     throw partial.corrupt(PartialFormat.idsFile, "record_id \(row + 1) is cut short or beyond the rows")
                 }
-                if let next = lead.string() { seen.prefetch(next) }
+                if ahead, let next = lead.string() { seen.prefetch(next) }
+                defer { row += 1 }
+                if let bucket, !bucket.contains(id) {
+                    flags[row] = true
+                    continue
+                }
                 if !seen.insert(id) {
                     flags[row] = true
                     count += 1
                 }
-                row += 1
             }
         }
         guard row == partial.meta.rows else {
@@ -134,7 +155,7 @@ struct FundingDedup {
     }
 }
 
-/// ``FundingDedup`` on a thread of its own, partial by partial, so that the merge can
+/// ``FundingIDs`` on a thread of its own, partial by partial, so that the merge can
 /// accumulate a partial as soon as its duplicates are settled. A dedicated thread, not a
 /// Dispatch work item: the merge's workers wait for it, and they may hold every thread of
 /// Dispatch's pool.
@@ -146,8 +167,7 @@ final class FundingDedupThread: Sendable {
         settled = partials.map { _ in DispatchSemaphore(value: 0) }
         results = Mutex(Array(repeating: nil, count: partials.count))
         let thread = Thread { [self] in
-            var seen = ByteKeySet()
-            seen.reserve(partials.reduce(0) { $0 + $1.meta.rows })
+            var ids = FundingIDs(expectedRows: partials.reduce(0) { $0 + $1.meta.rows }, bucket: nil)
             var failure: SectorStatsError?
             for (p, partial) in partials.enumerated() {
                 let result: Result<(flags: [Bool], count: Int), SectorStatsError>
@@ -155,7 +175,8 @@ final class FundingDedupThread: Sendable {
                     result = .failure(failure)
                 } else {
                     do {
-                        result = .success(try FundingDedup.settle(partial, in: &seen))
+                        let (flags, count) = try ids.add(partial)
+                        result = .success((flags, count))
                         partial.evict(PartialFormat.idsFile)
                     } catch {
                         let e = error as? SectorStatsError ?? SectorStatsError(.internalError, file: partial.folder, "\(error)")
@@ -234,8 +255,10 @@ struct FundingPartialRow {
 
     /// Calls `body` with each row of block `b` of a funding partial's `facts.bin` and its
     /// row number in the partial, in order; checks that the block holds exactly its rows.
+    /// Rows flagged in `skipping` are stepped over undecoded (their lines are then not
+    /// counted: for passes that use no line).
     @inline(__always)
-    static func forEach(inBlock b: Int, of partial: Partial,
+    static func forEach(inBlock b: Int, of partial: Partial, skipping: [Bool]? = nil,
                         _ body: (_ row: Int, FundingPartialRow) throws -> Void) throws {
         let facts = partial.bytes(PartialFormat.factsFile)
         let range = Partial.block(b, starts: partial.meta.rowBlocks, end: facts.count)
@@ -243,9 +266,27 @@ struct FundingPartialRow {
         var line = 0
         let first = b * PartialFormat.blockRows
         for r in first..<min(first + PartialFormat.blockRows, partial.meta.rows) {
+            if let skipping, skipping[r] {
+                try skip(&cursor, partial: partial)
+                continue
+            }
             try body(r, try read(&cursor, line: &line, partial: partial))
         }
         guard cursor.atEnd else { throw partial.corrupt(PartialFormat.factsFile, "block \(b + 1) has bytes after its rows") }
+    }
+
+    /// Steps over the next row without decoding it: its eleven varints and its kinds byte.
+    @inline(__always)
+    static func skip(_ c: inout SectionCursor, partial: Partial) throws {
+        var left = 11
+        while left > 0, c.at < c.end {
+            if c.all[c.at] < 0x80 { left -= 1 }
+            c.at += 1
+        }
+        guard left == 0, c.at < c.end else {
+            throw partial.corrupt(PartialFormat.factsFile, "a row near byte \(c.at) is cut short")
+        }
+        c.at += 1
     }
 
     /// Reads the next row; `line` carries the previous row's line in and this row's out.

@@ -16,6 +16,8 @@ public struct PartialJob: Sendable {
     public var asOf: CivilDate
     /// The SHA-256 of the region reference tables normalize resolves regions with.
     public var referenceHash: String
+    /// A byte range of a plain file (a shard of a large file), or nil for the whole file.
+    public var range: CSVByteRange?
 
     public init(kind: PartialKind, input: InputFile, path: String, bytes: Int64, sha256: String, encoding: String,
                 delimiter: UInt8, asOf: CivilDate, referenceHash: String) {
@@ -54,13 +56,20 @@ public struct PartialJob: Sendable {
             "reference": referenceHash,
             "program": SectorStatsVersion.string,
             "format": String(PartialFormat.version),
-        ]
+        ].merging(range.map { ["range": $0.description] } ?? [:]) { a, _ in a }
     }
 
     /// The SHA-256 over the region reference tables in `folder` (a partial's `reference`).
     public static func referenceHash(of folder: String) throws -> String {
         let files = ["regions.csv", "regions_history.csv"].map { folder + "/" + $0 }
         return ContentHash.text(try ContentHash.files(files).map(\.sha256).joined(separator: ","))
+    }
+
+    /// The same job over the whole file.
+    public var wholeFile: PartialJob {
+        var whole = self
+        whole.range = nil
+        return whole
     }
 
     public var key: String {
@@ -118,6 +127,23 @@ public enum PartialBuilder {
     static func chunkCount(_ reader: CSVReader, _ chunkBytes: Int) -> Int {
         guard let size = reader.fileSize, !reader.isGzip else { return 1 }
         return Int(max(1, size / Int64(max(chunkBytes, 1))))
+    }
+
+    /// Reads the records of `job` (its range, or the whole file in parallel chunks) in
+    /// file order; returns where a range's read began and stopped.
+    static func read<State>(
+        _ job: PartialJob, reader: CSVReader, threads: Int, chunkBytes: Int, makeState: @Sendable (Int) -> State,
+        visit: @Sendable (inout State, CSVRecord) throws -> Void, consume: (State) throws -> Void
+    ) throws -> PartialMeta.FileRange? {
+        guard let range = job.range else {
+            try CSVReader.readChunksInOrder(
+                path: job.input.path, options: job.input.read, chunks: chunkCount(reader, chunkBytes), concurrency: threads,
+                minChunkBytes: chunkBytes, makeState: makeState, visit: visit, consume: consume)
+            return nil
+        }
+        let bounds = try CSVReader.readRange(path: job.input.path, options: job.input.read, range: range,
+                                             makeState: makeState, visit: visit, consume: consume)
+        return PartialMeta.FileRange(range: range, bounds: bounds, fileKey: job.wholeFile.key)
     }
 
     static func emptyMeta(_ job: PartialJob, reader: CSVReader) -> PartialMeta {
@@ -219,9 +245,8 @@ enum RegistrationsPartialBuilder {
         var refs: [RowRef] = []
         var superseded: [Bool] = []
         var lastRow = USCCTable(capacity: 1 << 12)
-        try CSVReader.readChunksInOrder(
-            path: job.input.path, options: job.input.read, chunks: PartialBuilder.chunkCount(reader, chunkBytes),
-            concurrency: threads, minChunkBytes: chunkBytes,
+        meta.range = try PartialBuilder.read(
+            job, reader: reader, threads: threads, chunkBytes: chunkBytes,
             makeState: { _ in RegistrationChunk(expectedBytes: chunkBytes + chunkBytes / 4) },
             visit: { state, record in
                 state.rowsRead += 1
@@ -378,9 +403,8 @@ enum FundingPartialBuilder {
         var recipientKey: [UInt8] = []
         var previousLine = 0
         var kept = 0
-        try CSVReader.readChunksInOrder(
-            path: job.input.path, options: job.input.read, chunks: PartialBuilder.chunkCount(reader, chunkBytes),
-            concurrency: threads, minChunkBytes: chunkBytes,
+        meta.range = try PartialBuilder.read(
+            job, reader: reader, threads: threads, chunkBytes: chunkBytes,
             makeState: { _ in FundingChunk(expectedRows: chunkBytes / 160) },
             visit: { state, record in normalizer.normalize(record, into: &state) },
             consume: { chunk in
@@ -389,7 +413,7 @@ enum FundingPartialBuilder {
                 Progress.shared.addRows(chunk.rowsRead)
                 // Size the record_id set once, from the first chunk's rows per input byte,
                 // so that it does not double (and briefly hold both tables) as it grows.
-                if !sized, let size = reader.fileSize, !reader.isGzip, chunk.inputBytes > 0 {
+                if !sized, let size = job.range.map({ $0.end - $0.start }) ?? reader.fileSize, !reader.isGzip, chunk.inputBytes > 0 {
                     sized = true
                     seen.reserve(Int(Double(size) * Double(chunk.rowsRead) / Double(chunk.inputBytes) * 1.05))
                 }

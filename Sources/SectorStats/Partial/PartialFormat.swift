@@ -97,6 +97,27 @@ public struct PartialMeta: Codable, Sendable, Equatable {
     public var industries: Int
     public var quarantineEntries: Int
     public var sections: [String: Section]
+    /// For the partial of a byte range of a file: the range, where its read began and
+    /// stopped, and the key of the whole file's partial (the file's key in a manifest).
+    /// Absent for a whole file.
+    public var range: FileRange?
+
+    public struct FileRange: Codable, Sendable, Equatable {
+        public var range: String
+        public var bounds: CSVRangeBounds
+        public var fileKey: String
+
+        init(range: CSVByteRange, bounds: CSVRangeBounds, fileKey: String) {
+            self.range = range.description
+            self.bounds = bounds
+            self.fileKey = fileKey
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case range, bounds
+            case fileKey = "file_key"
+        }
+    }
 }
 
 /// Writes one section file of a partial being built: buffered, with its CRC-32 computed as

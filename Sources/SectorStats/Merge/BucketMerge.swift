@@ -1,0 +1,168 @@
+import Foundation
+
+/// What the merge of one record-id bucket leaves for the combine: the funding accumulators
+/// of the bucket's rows, per funding partial its rows dropped as duplicates within the
+/// bucket, the kept rows' warnings, and what the state was merged from (partial keys,
+/// settings, program version), so that the combine refuses states that do not belong
+/// together.
+///
+/// The file: `sectorstats-bucket-state` and a format version, then ``StateWriter`` values,
+/// then the CRC-32 of all bytes before it (4 bytes, little-endian). Written atomically.
+struct BucketState {
+    static let magic = Array("sectorstats-bucket-state\n".utf8)
+    static let format: UInt64 = 1
+
+    var bucket: RecordBucket
+    var asOf: String
+    var reliefPurposes: String
+    var registrationKeys: [String]
+    var fundingKeys: [String]
+    var merged: FundingMerge
+
+    static func purposes(_ p: Set<Purpose>) -> String { p.map(\.rawValue).sorted().joined(separator: ",") }
+
+    func write(to path: String) throws {
+        var w = StateWriter()
+        w.varint(Self.format)
+        w.string(SectorStatsVersion.string)
+        w.varint(UInt64(bucket.index))
+        w.varint(UInt64(bucket.count))
+        w.string(asOf)
+        w.string(reliefPurposes)
+        for keys in [registrationKeys, fundingKeys] {
+            w.varint(UInt64(keys.count))
+            for k in keys { w.string(k) }
+        }
+        for d in merged.duplicates { w.int(d) }
+        w.varint(UInt64(merged.warnings.counts.count))
+        for c in merged.warnings.counts { w.int(c) }
+        merged.partial.encode(to: &w)
+        var bytes = Self.magic + w.bytes
+        let crc = bytes.withUnsafeBytes { CRC32.update(0, $0) }
+        withUnsafeBytes(of: crc.littleEndian) { bytes.append(contentsOf: $0) }
+        let f = try AtomicFile(path: path)
+        try bytes.withUnsafeBytes { try f.write($0) }
+        try f.commit()
+    }
+
+    /// Reads the state in `path`; its funding accumulators are read back against `index`.
+    static func read(_ path: String, settings: AggregateSettings, index: OrganizationIndex) throws -> BucketState {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw SectorStatsError(.fileNotReadable, file: path, "cannot read the bucket state")
+        }
+        let all = [UInt8](data)
+        let body = all.count >= magic.count + 4 ? Array(all[magic.count..<all.count - 4]) : []
+        var r = StateReader(body, file: path)
+        guard all.count >= magic.count + 4, Array(all[0..<magic.count]) == magic else { throw r.bad("no bucket state header") }
+        let crc = all[all.count - 4..<all.count].reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        guard all[0..<all.count - 4].withUnsafeBytes({ CRC32.update(0, $0) }) == crc else {
+            throw r.bad("its bytes are not those written (CRC-32); run the bucket's merge again")
+        }
+        guard try r.varint() == format else { throw r.bad("another state format") }
+        let program = try r.string()
+        guard program == SectorStatsVersion.string else {
+            throw r.bad("written by sectorstats \(program); this is \(SectorStatsVersion.string)")
+        }
+        let index0 = try r.varint(), count = try r.varint()
+        guard count <= 1 << 20, let bucket = RecordBucket(index: Int(index0), count: Int(count)) else { throw r.bad("a bad bucket") }
+        let asOf = try r.string()
+        let relief = try r.string()
+        guard asOf == settings.asOf.description, relief == purposes(settings.reliefPurposes) else {
+            throw r.bad("merged with as-of \(asOf) and relief purposes \(relief), not \(settings.asOf) and \(purposes(settings.reliefPurposes))")
+        }
+        var keys: [[String]] = []
+        for _ in 0..<2 {
+            var k: [String] = []
+            for _ in 0..<(try r.count()) { k.append(try r.string()) }
+            keys.append(k)
+        }
+        var duplicates: [Int] = []
+        for _ in keys[1] { duplicates.append(try r.int()) }
+        var counts: [Int] = []
+        for _ in 0..<(try r.count()) { counts.append(try r.int()) }
+        guard let warnings = WarningTally(counts: counts) else { throw r.bad("warnings of another program") }
+        let partial = try FundingPartial.decode(from: &r, asOf: settings.asOf, index: index, reliefPurposes: settings.reliefPurposes)
+        guard r.atEnd else { throw r.bad("bytes after the state") }
+        return BucketState(bucket: bucket, asOf: asOf, reliefPurposes: relief, registrationKeys: keys[0], fundingKeys: keys[1],
+                           merged: FundingMerge(partial: partial, duplicates: duplicates, warnings: warnings))
+    }
+}
+
+extension MergeStage {
+    /// What the merge of one bucket found: its funding rows kept and dropped as duplicates.
+    public struct BucketSummary: Sendable {
+        public var rows: Int
+        public var duplicates: Int
+    }
+
+    /// Merges the funding rows of one record-id bucket (the whole registry, since every
+    /// bucket resolves recipients against it) and writes the bucket's state to `stateFile`.
+    /// Only the bucket's record ids are held.
+    @discardableResult
+    public static func mergeBucket(registrations: [Partial], funding: [Partial], bucket: RecordBucket,
+                                   settings: AggregateSettings, stateFile: String) throws -> BucketSummary {
+        try checkKinds(registrations: registrations, funding: funding)
+        let registry = try RegistryMerge(registrations)
+        let index = OrganizationIndex(registry.entries, asOf: settings.asOf)
+        // One partial at a time: only the bucket's ids and one partial's row flags are held.
+        var ids = FundingIDs(expectedRows: funding.reduce(0) { $0 + $1.meta.rows }, bucket: bucket)
+        var merged = FundingMerge(partial: FundingPartial(asOf: settings.asOf, index: index, reliefPurposes: settings.reliefPurposes),
+                                  duplicates: [], warnings: WarningTally())
+        for partial in funding {
+            let (skip, duplicates) = try ids.add(partial)
+            let (part, warnings) = try aggregate(partial, duplicate: skip, index: index, settings: settings,
+                                                 workers: settings.workers)
+            try merged.partial.merge(part)
+            merged.duplicates.append(duplicates)
+            merged.warnings.add(warnings)
+        }
+        try BucketState(bucket: bucket, asOf: settings.asOf.description, reliefPurposes: BucketState.purposes(settings.reliefPurposes),
+                        registrationKeys: registrations.map(\.meta.key), fundingKeys: funding.map(\.meta.key), merged: merged)
+            .write(to: stateFile)
+        return BucketSummary(rows: merged.partial.rows, duplicates: merged.duplicates.reduce(0, +))
+    }
+
+    /// The merge from the states of all K buckets (``mergeBucket(registrations:funding:bucket:settings:stateFile:)``)
+    /// of these partials: the same tables, quarantine and accounting as ``run(registrations:funding:regions:settings:folder:)``,
+    /// written into `folder`, without holding any record id.
+    public static func combine(registrations: [Partial], funding: [Partial], states: [String], regions: RegionTable,
+                               settings: AggregateSettings, folder: String) throws -> MergeResult {
+        try checkKinds(registrations: registrations, funding: funding)
+        guard !states.isEmpty else { throw SectorStatsError(.invalidArgument, "no bucket state given") }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let quarantine = Background {
+            try writeQuarantine(registrations + funding, to: folder + "/" + quarantineFile, level: settings.gzipLevel)
+        }
+        defer { quarantine.wait() }
+        let registry = try RegistryMerge(registrations)
+        let index = OrganizationIndex(registry.entries, asOf: settings.asOf)
+        let (registrationKeys, fundingKeys) = (registrations.map(\.meta.key), funding.map(\.meta.key))
+        var read: [BucketState?] = []
+        for path in states {
+            let s = try BucketState.read(path, settings: settings, index: index)
+            guard s.registrationKeys == registrationKeys, s.fundingKeys == fundingKeys else {
+                throw SectorStatsError(.invalidArgument, file: path, "the bucket state was merged from other partials than those given (or in another order)")
+            }
+            if read.isEmpty { read = [BucketState?](repeating: nil, count: s.bucket.count) }
+            guard s.bucket.count == read.count else {
+                throw SectorStatsError(.invalidArgument, file: path, "bucket \(s.bucket.description) is of another split than \(read.count) buckets")
+            }
+            guard read[s.bucket.index] == nil else {
+                throw SectorStatsError(.invalidArgument, file: path, "bucket \(s.bucket.description) is given twice")
+            }
+            read[s.bucket.index] = s
+        }
+        if let missing = read.firstIndex(where: { $0 == nil }) {
+            throw SectorStatsError(.invalidArgument, "bucket \(missing)/\(read.count) has no state: merge it first")
+        }
+        var merged = FundingMerge(partial: FundingPartial(asOf: settings.asOf, index: index, reliefPurposes: settings.reliefPurposes),
+                                  duplicates: [Int](repeating: 0, count: funding.count), warnings: WarningTally())
+        for case let s? in read {
+            try merged.partial.merge(s.merged.partial)
+            for p in merged.duplicates.indices { merged.duplicates[p] += s.merged.duplicates[p] }
+            merged.warnings.add(s.merged.warnings)
+        }
+        return try finish(registrations: registrations, funding: funding, registry: registry, index: index, merged: merged,
+                          quarantine: quarantine, regions: regions, settings: settings, folder: folder)
+    }
+}
