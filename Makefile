@@ -37,6 +37,9 @@ run: build
 bench: setup
 	bash Scripts/bench-reader.sh
 	bash Scripts/bench-pipeline.sh
+	@if $(PYTHON) -c 'import distributed' 2>/dev/null; then \
+		BIN=$$($(SWIFT) build -c release --show-bin-path)/sectorstats PYTHON=$(PYTHON) bash scale/bench_driver.sh; \
+	else echo "bench: the Dask driver's line skipped (pip install -r scale/requirements.txt)"; fi
 
 bench-quick: setup
 	BENCH_ORGS=100000 BENCH_FUNDING=1000000 bash Scripts/bench-pipeline.sh
