@@ -178,9 +178,13 @@ public struct MergeStage {
     static func aggregate(_ partial: Partial, duplicate: [Bool], index: OrganizationIndex, settings: AggregateSettings,
                           workers: Int) throws -> (FundingPartial, WarningTally) {
         let names = try FundingNames(partial)
-        var resolved = [Int32](repeating: -1, count: names.recipientCodes.count)
-        for (i, code) in names.recipientCodes.enumerated() { resolved[i] = index.id(recipient: code) ?? -1 }
-        let recipients = resolved
+        // Recipients are resolved as rows need them, by each worker (a bucket's rows need a
+        // share of them): where each code is in `names.bin`.
+        let namesBase = partial.bytes(PartialFormat.namesFile).baseAddress
+        let codeStarts = names.recipientCodes.map { code in
+            code.baseAddress.map { UnsafeRawPointer($0) - (namesBase ?? UnsafeRawPointer($0)) } ?? 0
+        }
+        let codeLengths = names.recipientCodes.map(\.count)
         let (funders, industries) = (names.funders, names.industries)
         let blocks = partial.meta.rowBlocks.count
         let parts = max(1, min(workers, blocks))
@@ -192,10 +196,19 @@ public struct MergeStage {
                 part.funders.adopt(names: funders, industries: industries)
                 var warnings = WarningTally()
                 let empty = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+                // -2: not looked up yet; -1: matches no organization.
+                var resolved = [Int32](repeating: -2, count: codeStarts.count)
+                let namesBytes = partial.bytes(PartialFormat.namesFile)
                 for b in blocks * k / parts..<blocks * (k + 1) / parts {
                     try FundingPartialRow.forEach(inBlock: b, of: partial, skipping: duplicate) { _, row in
                         warnings.add(row.warnings)
-                        let recipient = recipients[row.recipient]
+                        var recipient = resolved[row.recipient]
+                        if recipient == -2 {
+                            let start = codeStarts[row.recipient]
+                            let code = UnsafeRawBufferPointer(rebasing: namesBytes[start..<start + codeLengths[row.recipient]])
+                            recipient = index.id(recipient: code.assumingMemoryBound(to: UInt8.self)) ?? -1
+                            resolved[row.recipient] = recipient
+                        }
                         try part.add(FundingFacts(
                             receivedOn: row.received, purpose: row.purpose, sourceType: row.sourceType, amountFen: row.amount,
                             cashFen: row.cash, inKindFen: row.inKind, beneficiaries: row.beneficiaries,
