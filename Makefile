@@ -3,7 +3,7 @@
 #   make build   debug build (installs libcsv-dev/zlib1g-dev first when missing)
 #   make test    all tests (what CI runs): swift test, then the Dask driver's (scale/, needs
 #                pip install -r scale/requirements.txt for $(PYTHON); skipped without it unless REQUIRE_DASK=1)
-#   make run     the main job on the bundled datasets, then its reports (xlsx and html)
+#   make run     the main job on the bundled datasets (tables, manifest and reports under outputs/default/latest/)
 #   make bench   release-build benchmarks (900k orgs + 10M funding rows); appends to BENCHMARKS.md
 #   make bench-quick  the same on 100k orgs + 1M funding rows
 #   make format  format the sources in place with swift-format
@@ -27,12 +27,10 @@ test: setup
 	$(SWIFT) test --skip-build
 	$(PYTHON) scale/test_dask_run.py --binary $(BIN)
 
-# The main job: the bundled datasets through every stage; tables under outputs/default/latest/,
-# the reports beside it (outputs/default/report.xlsx and report.html).
+# The main job: the bundled datasets through every stage; the tables, quarantine, manifest
+# and the reports (report.xlsx, report.html) published together under outputs/default/latest/.
 run: build
 	$(BIN) run pipelines/default.yml
-	$(BIN) report --pipeline pipelines/default.yml --format xlsx
-	$(BIN) report --pipeline pipelines/default.yml --format html
 
 bench: setup
 	bash Scripts/bench-reader.sh

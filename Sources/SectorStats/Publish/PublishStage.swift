@@ -57,6 +57,21 @@ struct PublishStage: PipelineStage {
                           normalize: normalize, aggregate: aggregate, outputs: outputs,
                           stages: context.earlier.map { Manifest.Stage(stage: $0.stage.rawValue, action: $0.action.rawValue, seconds: $0.seconds) }
                               + [Manifest.Stage(stage: StageName.export.rawValue, action: StageOutcome.Action.ran.rawValue, seconds: 0)])
+        } extras: { folder, id in
+            // The run's reports, published with its tables. A report that cannot be written
+            // (a bad published-figures file) does not hold the tables back: it is left out and
+            // the log says why; `sectorstats report` then gives the error (exit 65).
+            let figures = request.pipeline.published.map { $0.hasPrefix("/") ? $0 : request.baseDirectory + "/" + $0 }
+            let paths = ReportFormat.allCases.map { folder + "/report." + $0.rawValue }
+            do {
+                let input = try ReportInput.load(folder: folder, ranAt: ReportInput.runTime(id: id), publishedFigures: figures)
+                for (format, path) in zip(ReportFormat.allCases, paths) {
+                    try ReportWriter.write(input, format: format, lang: .zh, to: path)
+                }
+            } catch {
+                for path in paths { try? FileManager.default.removeItem(atPath: path) }
+                log.warning("reports not written", metadata: ["why": "\(error)"])
+            }
         }
         // (The clean tables' copies in the run folder are the ones kept.)
         for f in files where f.path.hasPrefix(tmp + "/") { try? FileManager.default.removeItem(atPath: f.path) }

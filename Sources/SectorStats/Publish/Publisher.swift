@@ -30,8 +30,11 @@ public struct Publisher: Sendable {
 
     /// Publishes `files` with the manifest `manifest(outputs)` makes from their rows and
     /// hashes (sorted by name); returns the run id.
+    /// `extras`, when given, writes more files into the run's folder (`folder`, `run id`)
+    /// after the manifest and before the folder is published: they are not in the manifest.
     @discardableResult
-    public func publish(_ files: [File], manifest: ([Manifest.Output]) throws -> Manifest) throws -> String {
+    public func publish(_ files: [File], manifest: ([Manifest.Output]) throws -> Manifest,
+                        extras: ((_ folder: String, _ run: String) throws -> Void)? = nil) throws -> String {
         try FileManager.default.createDirectory(atPath: runs, withIntermediateDirectories: true)
         let id = Self.runID()
         let staging = runs + "/.tmp-" + id
@@ -47,6 +50,7 @@ public struct Publisher: Sendable {
             outputs.append(Manifest.Output(file: f.name, rows: f.rows, sha256: try ContentHash.file(f.path).sha256))
         }
         try JSON.write(try manifest(outputs.sorted { $0.file < $1.file }), to: staging + "/manifest.json")
+        try extras?(staging, id)
         AtomicFile.syncDirectory(staging)
         try FileManager.default.moveItem(atPath: staging, toPath: runs + "/" + id)
         // Swap OUT/latest atomically: a new symlink renamed over the old one.

@@ -52,9 +52,18 @@ public struct ReportInput: Sendable {
     /// Reads `OUT/latest` of the output folder `output` and, when given, a published-figures file.
     public static func load(outputDirectory output: String, publishedFigures: String? = nil) throws -> ReportInput {
         let latest = output + "/latest"
+        guard FileManager.default.fileExists(atPath: latest + "/manifest.json") else {
+            throw SectorStatsError(.fileNotReadable, file: latest + "/manifest.json", "nothing is published in \(output) yet: run `sectorstats run` first")
+        }
+        return try load(folder: latest, ranAt: runTime(latest), publishedFigures: publishedFigures)
+    }
+
+    /// Reads a run folder's tables and manifest (the publication writes the reports into the
+    /// run's folder before it is published); `ranAt`: when the run published.
+    public static func load(folder latest: String, ranAt: String?, publishedFigures: String? = nil) throws -> ReportInput {
         let manifestPath = latest + "/manifest.json"
         guard let data = FileManager.default.contents(atPath: manifestPath) else {
-            throw SectorStatsError(.fileNotReadable, file: manifestPath, "nothing is published in \(output) yet: run `sectorstats run` first")
+            throw SectorStatsError(.fileNotReadable, file: manifestPath, "no manifest in \(latest)")
         }
         let manifest: Manifest
         do { manifest = try JSONDecoder().decode(Manifest.self, from: data) } catch {
@@ -63,7 +72,7 @@ public struct ReportInput: Sendable {
         var tables: [ReportTable: Table] = [:]
         for t in ReportTable.allCases { tables[t] = try readTable(t, path: latest + "/" + t.fileName) }
         let published = try publishedFigures.map { try PublishedFigure.load(path: $0) } ?? []
-        return ReportInput(folder: latest, manifest: manifest, ranAt: runTime(latest), tables: tables,
+        return ReportInput(folder: latest, manifest: manifest, ranAt: ranAt, tables: tables,
                            quarantine: try readQuarantine(latest + "/" + MergeStage.quarantineFile), published: published)
     }
 
@@ -117,7 +126,12 @@ public struct ReportInput: Sendable {
     /// `runs/20211231T080102Z-123` → `2021-12-31 08:01:02 UTC`.
     static func runTime(_ latest: String) -> String? {
         guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: latest) else { return nil }
-        let id = Array((target as NSString).lastPathComponent.utf8)
+        return runTime(id: (target as NSString).lastPathComponent)
+    }
+
+    /// When a run published, from its id (`yyyyMMddTHHmmssZ-pid`).
+    public static func runTime(id runID: String) -> String? {
+        let id = Array(runID.utf8)
         guard id.count >= 16, id[8] == UInt8(ascii: "T"), id[15] == UInt8(ascii: "Z") else { return nil }
         let s = String(decoding: id, as: UTF8.self)
         func part(_ a: Int, _ b: Int) -> Substring {
