@@ -53,7 +53,7 @@ extension SectorStatsCommand {
         @Option(help: "Refuse the run (exit 65) when more than this percentage of rows is quarantined.")
         var maxQuarantinePct: Double?
 
-        @Option(help: "Folder with the GB/T 2260 tables (default: datasets/reference found upward).")
+        @Option(help: "Folder with the GB/T 2260 tables (default: datasets/reference found upward, else the built-in tables).")
         var reference: String?
 
         @Option(help: "Log format: text or json (JSON lines on stderr, for cron).")
@@ -175,7 +175,8 @@ enum CivilDateArgument {
     }
 }
 
-/// Finds datasets/reference by walking up from the given folders.
+/// Finds datasets/reference by walking up from the given folders, else the tables built
+/// into the binary.
 enum ReferenceLocator {
     static func find(from starts: [String]) throws -> String {
         for start in starts {
@@ -186,8 +187,7 @@ enum ReferenceLocator {
                 dir = dir.deletingLastPathComponent()
             }
         }
-        throw SectorStatsError(.fileNotReadable, file: "datasets/reference",
-                               "cannot find the region reference tables: pass --reference DIR (the folder with regions.csv)")
+        return ReferenceTables.embeddedPath
     }
 }
 

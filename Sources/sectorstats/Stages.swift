@@ -175,7 +175,7 @@ struct RunTarget: ParsableArguments {
     @Option(name: .customLong("out-dir"), help: "The run's output folder (default: the pipeline's).")
     var out: String?
 
-    @Option(help: "Folder with the GB/T 2260 tables (default: datasets/reference found upward).")
+    @Option(help: "Folder with the GB/T 2260 tables (default: datasets/reference found upward, else the built-in tables).")
     var reference: String?
 
     func definitionAndBase() throws -> (PipelineDefinition, String) {
