@@ -200,7 +200,9 @@ enum Signals {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {
-                FileHandle.standardError.write(Data("sectorstats: stopped by signal \(sig); partial work removed, published outputs unchanged\n".utf8))
+                let message = "stopped by signal \(sig); partial work removed, published outputs unchanged"
+                ErrorOutput.write(message: message, counts: ["signal": String(sig), "exit_code": String(128 + sig)],
+                                  text: "sectorstats: \(message)\n")
                 SectorStatsCleanup.removeTemporaryWork()
                 exit(128 + sig)
             }
