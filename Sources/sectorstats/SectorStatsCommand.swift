@@ -51,7 +51,7 @@ enum ErrorOutput {
         if json {
             err.write(SectorStatsLogHandler.jsonLine(level: level, stage: nil, message: message, counts: counts))
         } else {
-            err.write(text ?? "sectorstats: error: \(message)\n")
+            err.write(text ?? "sectorstats: error: \(TerminalText.escaped(message))\n")
         }
         err.flush()
     }

@@ -33,7 +33,9 @@ public struct SectorStatsLogHandler: LogHandler {
         switch format {
         case .text:
             let extras = all.keys.sorted().map { "\($0)=\(all[$0].map { "\($0)" } ?? "")" }.joined(separator: " ")
-            line = "sectorstats: \(event.level == .info || event.level == .notice ? "" : "\(event.level): ")\(stage.map { "[\($0)] " } ?? "")\(event.message)\(extras.isEmpty ? "" : "  " + extras)\n"
+            // Messages can quote the data (header names, values): no terminal escapes from it.
+            line = "sectorstats: \(event.level == .info || event.level == .notice ? "" : "\(event.level): ")\(stage.map { "[\($0)] " } ?? "")"
+                + TerminalText.escaped("\(event.message)\(extras.isEmpty ? "" : "  " + extras)") + "\n"
         case .json:
             var object: [String: String] = [:]
             for (k, v) in all { object[k] = "\(v)" }
