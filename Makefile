@@ -8,11 +8,14 @@
 #   make format  format the sources in place with swift-format
 #   make lint    check formatting without changing files
 #   make clean   remove build products and cached benchmark data
+#   make install [PREFIX=/usr/local]  release build (static Swift runtime) into PREFIX/bin
+#   make test-install  install into a temporary PREFIX and run it from an unrelated folder
 
 SWIFT ?= swift
+PREFIX ?= /usr/local
 BIN = $(shell $(SWIFT) build --show-bin-path 2>/dev/null)/sectorstats
 
-.PHONY: build test run bench bench-quick format lint clean setup
+.PHONY: build test run bench bench-quick format lint clean setup install test-install
 
 setup:
 	@bash Scripts/setup.sh
@@ -46,3 +49,14 @@ lint:
 
 clean:
 	rm -rf .build .bench bench/bin
+
+# A release build with the Swift runtime and Foundation linked in: the binary needs only
+# libcsv3, zlib1g and libxlsxwriter4 (and the C/C++ runtime) at run time; the GB/T 2260
+# tables are built in.
+install: setup
+	$(SWIFT) build -c release --static-swift-stdlib --product sectorstats
+	install -d "$(DESTDIR)$(PREFIX)/bin"
+	install -m 755 -s "$$($(SWIFT) build -c release --static-swift-stdlib --show-bin-path)/sectorstats" "$(DESTDIR)$(PREFIX)/bin/sectorstats"
+
+test-install:
+	bash Scripts/test-install.sh
