@@ -114,6 +114,7 @@ extension SectorStatsCommand {
             }
             if let maxQuarantinePct { definition.maxQuarantinePct = maxQuarantinePct }
             let outDir = OutputFolder.resolve(out: out, definition: definition, base: base, cwd: cwd)
+            try OutputFolder.prepare(outDir)
             let asOfDate = try asOf.map(CivilDateArgument.parse) ?? definition.asOf ?? CivilDateArgument.today()
             let threadCount = threads ?? OutputFolder.threads(definition)
             let selection: StageSelection
@@ -153,6 +154,37 @@ enum OutputFolder {
         if let out { return out.hasPrefix("/") ? out : cwd + "/" + out }
         if let o = definition.output { return o.hasPrefix("/") ? o : base + "/" + o }
         return cwd + "/outputs/" + definition.name
+    }
+
+    /// Makes sure `path` is a folder this user can write, creating it when missing; says
+    /// what is wrong in words otherwise.
+    static func prepare(_ path: String) throws {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) {
+            guard isFolder.boolValue else {
+                throw SectorStatsError(.fileNotWritable, file: path, "is a file, not a folder: give --out (or the pipeline's output:) a folder")
+            }
+            guard access(path, W_OK | X_OK) == 0 else {
+                throw SectorStatsError(.fileNotWritable, file: path, "cannot write to this output folder (permission denied): choose another --out or change its permissions")
+            }
+            return
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            // The nearest part of the path that exists says why.
+            var parent = URL(fileURLWithPath: path).deletingLastPathComponent()
+            while parent.path != "/" && !FileManager.default.fileExists(atPath: parent.path) { parent = parent.deletingLastPathComponent() }
+            let why: String
+            if FileManager.default.fileExists(atPath: parent.path, isDirectory: &isFolder), !isFolder.boolValue {
+                why = "\(parent.path) is a file, not a folder"
+            } else if access(parent.path, W_OK | X_OK) != 0 {
+                why = "\(parent.path) is not writable by this user (permission denied)"
+            } else {
+                why = SectorStatsError(describing: error).message
+            }
+            throw SectorStatsError(.fileNotWritable, file: path, "cannot create the output folder: \(why)")
+        }
     }
 
     static func threads(_ definition: PipelineDefinition) -> Int {

@@ -102,6 +102,9 @@ struct ReadOptions: ParsableArguments {
 
 /// Prints a core error as one line on stderr and exits with the matching code.
 func fail(_ error: Error) -> ExitCode {
+    // Foundation's file errors in words (not `Code=513`).
+    let error: Error = error is SectorStatsError || !(error is CocoaError || (error as NSError).domain == NSPOSIXErrorDomain)
+        ? error : SectorStatsError(describing: error)
     let status = exitCode(of: error)
     var counts = ["exit_code": String(status.rawValue)]
     if let e = error as? SectorStatsError {

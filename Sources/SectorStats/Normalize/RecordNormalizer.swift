@@ -103,8 +103,14 @@ enum HeaderCheck {
         SectorStatsError(
             .inputRefused, file: file, line: 1, field: "header",
             "missing required column(s) \(missing.map(\.rawValue).joined(separator: ", ")); the header has: "
-                + headers.map { "\"\($0)\"" }.joined(separator: ", ")
+                + listed(headers)
                 + " (accepted spellings are listed in DATA.md; add aliases per source in the pipeline file)")
+    }
+
+    /// The header names for a message: the first few, each cut short, and how many in all.
+    static func listed(_ headers: [String], first: Int = 20, width: Int = 40) -> String {
+        let shown = headers.prefix(first).map { h in "\"\(h.count > width ? h.prefix(width) + "…" : Substring(h))\"" }.joined(separator: ", ")
+        return headers.count > first ? "\(shown), … (\(headers.count) columns in all)" : shown
     }
 
     /// The record's reader issue, else a NUL byte anywhere in it (`encoding`, DATA.md §5):

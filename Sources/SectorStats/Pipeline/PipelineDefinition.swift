@@ -76,10 +76,22 @@ public struct PipelineDefinition: Sendable, Equatable {
         }
 
         func keys(_ m: Node.Mapping, allowed: [String], at path: String) throws {
+            try unique(m, at: path)
             for (k, _) in m {
                 guard let key = k.string else { throw fail(path, "keys must be strings") }
                 if !allowed.contains(key) {
                     throw fail(path.isEmpty ? key : "\(path).\(key)", "unknown key; allowed here: \(allowed.joined(separator: ", "))")
+                }
+            }
+        }
+
+        /// YAML parsers keep one of two equal keys without a word: refuse them instead.
+        func unique(_ m: Node.Mapping, at path: String) throws {
+            var seen: Set<String> = []
+            for (k, _) in m {
+                guard let key = k.string else { continue }
+                if !seen.insert(key).inserted {
+                    throw fail(path.isEmpty ? key : "\(path).\(key)", "the key appears twice; keep one")
                 }
             }
         }
@@ -172,6 +184,7 @@ public struct PipelineDefinition: Sendable, Equatable {
                 }
                 if let a = m["aliases"] {
                     guard let am = a.mapping else { throw fail(at + ".aliases", "expected header: field pairs") }
+                    try unique(am, at: at + ".aliases")
                     for (k, v) in am {
                         guard let key = k.string, let value = v.string else { throw fail(at + ".aliases", "expected text") }
                         source.aliases[key] = value
