@@ -39,6 +39,9 @@ public struct PipelineDefinition: Sendable, Equatable {
     /// A CSV of officially published figures (year, metric, value, source) that reports show
     /// beside the computed ones; relative to the pipeline file's folder.
     public var published: String?
+    /// Where each run writes its Prometheus metrics (``RunMetrics``); relative to the
+    /// pipeline file's folder.
+    public var metricsFile: String?
     public var registrations: [Source] = []
     public var funding: [Source] = []
 
@@ -109,7 +112,7 @@ public struct PipelineDefinition: Sendable, Equatable {
         }
 
         mutating func definition(_ m: Node.Mapping) throws -> PipelineDefinition {
-            try keys(m, allowed: ["version", "name", "as_of", "output", "gzip_level", "threads", "relief_purposes", "max_quarantine_pct", "clean_tables", "published", "sources"], at: "")
+            try keys(m, allowed: ["version", "name", "as_of", "output", "gzip_level", "threads", "relief_purposes", "max_quarantine_pct", "clean_tables", "published", "metrics_file", "sources"], at: "")
             guard let version = try int(m["version"], "version") else { throw fail("version", "missing: write `version: 1`") }
             guard version == PipelineDefinition.supportedVersion else {
                 throw fail("version", "unsupported version \(version); this sectorstats reads version \(PipelineDefinition.supportedVersion)")
@@ -125,6 +128,7 @@ public struct PipelineDefinition: Sendable, Equatable {
             }
             p.output = try string(m["output"], "output")
             p.published = try string(m["published"], "published")
+            p.metricsFile = try string(m["metrics_file"], "metrics_file")
             if let level = try int(m["gzip_level"], "gzip_level") {
                 guard (1...9).contains(level) else { throw fail("gzip_level", "must be 1…9") }
                 p.gzipLevel = level
