@@ -126,6 +126,21 @@ final class MetricsTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path + "/metrics"), ["sectorstats.prom"])
     }
 
+    func testMetricsFile_whenStoppedBySIGTERM_saysSo() throws {
+        let dir = try project(metricsKey: true)
+        var text = "记录编号,受赠组织统一社会信用代码,资金来源,金额,捐赠日期,用途\n"
+        for i in 0..<400_000 { text += "B\(i),53420000MJ0003B24T,企业捐赠,\(i % 1000 + 1).5万,2020-0\(i % 9 + 1)-15,救灾\n" }
+        _ = try dir.file("funding.csv", text)
+        let p = try CLI.start(["run", "p.yml", "--reference", reference, "--quiet", "--threads", "1"], in: dir.path)
+        Thread.sleep(forTimeInterval: 0.5)
+        kill(p.process.processIdentifier, SIGTERM)
+        let r = try p.wait()
+        XCTAssertEqual(r.status, 128 + SIGTERM, r.stderr)
+        let m = try parse(dir.path + "/metrics/sectorstats.prom")
+        XCTAssertEqual(m.value("sectorstats_run_success", ["pipeline": "metered"]), 0)
+        XCTAssertEqual(m.value("sectorstats_run_exit_code"), Double(128 + SIGTERM))
+    }
+
     func testMetricsFile_whenAUsageErrorInThePipelineFile_isWrittenFromTheFlag() throws {
         let dir = try Workdir()
         _ = try dir.file("bad.yml", "version: 1\nname: x\ncolour: red\n")
