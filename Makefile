@@ -10,12 +10,18 @@
 #   make clean   remove build products and cached benchmark data
 #   make install [PREFIX=/usr/local]  release build (static Swift runtime) into PREFIX/bin
 #   make test-install  install into a temporary PREFIX and run it from an unrelated folder
+#   make fuzz [FUZZ_SECONDS=300]  libFuzzer targets (Fuzz/), each for FUZZ_SECONDS; fuzz-smoke: 10 s each
+#   make test-tsan  the concurrency tests under the thread sanitizer
 
 SWIFT ?= swift
 PREFIX ?= /usr/local
+FUZZ_SECONDS ?= 300
+# The tests that run code on several threads (chunked reads, parallel aggregation and
+# partials, the generator's workers, parallel hashing and writes).
+TSAN_TESTS ?= ParallelCSVReaderTests|AggregateCrossCheckTests|AggregateStageTests|AggregateStageFixtureTests|PartialsAndMergeTests|ExportGeneratorTests|AtomicFileTests
 BIN = $(shell $(SWIFT) build --show-bin-path 2>/dev/null)/sectorstats
 
-.PHONY: build test run bench bench-quick format lint clean setup install test-install
+.PHONY: build test run bench bench-quick format lint clean setup install test-install fuzz fuzz-smoke test-tsan
 
 setup:
 	@bash Scripts/setup.sh
@@ -60,3 +66,14 @@ install: setup
 
 test-install:
 	bash Scripts/test-install.sh
+
+fuzz: setup
+	bash Scripts/fuzz.sh $(FUZZ_SECONDS)
+
+fuzz-smoke: setup
+	bash Scripts/fuzz.sh 10
+
+# A build of its own (.build-tsan), so the everyday build is not rebuilt afterwards.
+test-tsan: setup
+	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
+	TSAN_OPTIONS=halt_on_error=1 $(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan --filter '$(TSAN_TESTS)'
