@@ -163,6 +163,8 @@ final class DecodingSource: ByteSource {
                     if n == 0 { inputEOF = true } else { inEnd += n }
                 }
             case EILSEQ:
+                // iconv may fill the output and then meet the bad byte: mark it next read.
+                if produced == out.count { return produced }
                 out[produced] = invalidByteMarker
                 produced += 1
                 inStart += 1
