@@ -9,12 +9,21 @@
 #   make format  format the sources in place with swift-format
 #   make lint    check formatting without changing files
 #   make clean   remove build products and cached benchmark data
+#   make install [PREFIX=/usr/local]  release build (static Swift runtime) into PREFIX/bin
+#   make test-install  install into a temporary PREFIX and run it from an unrelated folder
+#   make fuzz [FUZZ_SECONDS=300]  libFuzzer targets (Fuzz/), each for FUZZ_SECONDS; fuzz-smoke: 10 s each
+#   make test-tsan  the concurrency tests under the thread sanitizer
 
 SWIFT ?= swift
 PYTHON ?= python3
+PREFIX ?= /usr/local
+FUZZ_SECONDS ?= 300
+# The tests that run code on several threads (chunked reads, parallel aggregation and
+# partials, the generator's workers, parallel hashing and writes).
+TSAN_TESTS ?= ParallelCSVReaderTests|AggregateCrossCheckTests|AggregateStageTests|AggregateStageFixtureTests|PartialsAndMergeTests|ExportGeneratorTests|AtomicFileTests
 BIN = $(shell $(SWIFT) build --show-bin-path 2>/dev/null)/sectorstats
 
-.PHONY: build test run bench bench-quick format lint clean setup
+.PHONY: build test run bench bench-quick format lint clean setup install test-install fuzz fuzz-smoke test-tsan
 
 setup:
 	@bash Scripts/setup.sh
@@ -50,3 +59,25 @@ lint:
 
 clean:
 	rm -rf .build .bench bench/bin
+
+# A release build with the Swift runtime and Foundation linked in: the binary needs only
+# libcsv3, zlib1g and libxlsxwriter4 (and the C/C++ runtime) at run time; the GB/T 2260
+# tables are built in.
+install: setup
+	$(SWIFT) build -c release --static-swift-stdlib --product sectorstats
+	install -d "$(DESTDIR)$(PREFIX)/bin"
+	install -m 755 -s "$$($(SWIFT) build -c release --static-swift-stdlib --show-bin-path)/sectorstats" "$(DESTDIR)$(PREFIX)/bin/sectorstats"
+
+test-install:
+	bash Scripts/test-install.sh
+
+fuzz: setup
+	bash Scripts/fuzz.sh $(FUZZ_SECONDS)
+
+fuzz-smoke: setup
+	bash Scripts/fuzz.sh 10
+
+# A build of its own (.build-tsan), so the everyday build is not rebuilt afterwards.
+test-tsan: setup
+	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
+	TSAN_OPTIONS=halt_on_error=1 $(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan --filter '$(TSAN_TESTS)'

@@ -1,1 +1,1 @@
-public enum SectorStatsVersion { public static let string = "0.1.0" }
+public enum SectorStatsVersion { public static let string = "0.2.0" }

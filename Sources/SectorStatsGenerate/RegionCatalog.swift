@@ -51,8 +51,14 @@ struct RegionCatalog: Sendable {
 
     init(folder: URL) throws {
         table = try RegionTable(folder: folder)
+        let embedded = ReferenceTables.isEmbedded(folder.path) ? try ReferenceTables.bytes() : nil
         func lines(_ name: String) throws -> [[String]] {
-            let text = try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)
+            let text: String
+            if let embedded {
+                text = String(decoding: name == RegionTable.regionsFileName ? embedded.regions : embedded.history, as: UTF8.self)
+            } else {
+                text = try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)
+            }
             return text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).dropFirst().map {
                 $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             }

@@ -69,8 +69,8 @@ extension SectorStatsCommand {
         @Option(help: "Share of rows that are re-sent duplicates.")
         var dupRate: Double = 0.01
 
-        @Option(help: "Folder with regions.csv and regions_history.csv.")
-        var reference: String = "datasets/reference"
+        @Option(help: "Folder with regions.csv and regions_history.csv (default: datasets/reference found upward, else the built-in tables).")
+        var reference: String?
 
         @Option(help: "Threads rendering rows (the output does not depend on it).")
         var jobs: Int = 2
@@ -113,7 +113,7 @@ extension SectorStatsCommand {
             let options = GeneratorOptions(
                 organizations: orgs, fundingRows: funding, seed: seed, asOf: parsedAsOf!, badRate: badRate,
                 dupRate: dupRate, registrationShapes: shapes, fundingShapes: shapes,
-                outputFolder: URL(fileURLWithPath: out), referenceFolder: URL(fileURLWithPath: reference),
+                outputFolder: URL(fileURLWithPath: out), referenceFolder: URL(fileURLWithPath: try reference ?? ReferenceLocator.find(from: [FileManager.default.currentDirectoryPath])),
                 gzipLevel: gzipLevel, jobs: jobs)
             do {
                 let totals = try ExportGenerator(options: options).run()

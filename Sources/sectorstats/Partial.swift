@@ -49,7 +49,7 @@ extension SectorStatsCommand {
         @Flag(help: "Build the partial even when a complete one of its key is there.")
         var force = false
 
-        @Option(help: "Folder with the GB/T 2260 tables (default: datasets/reference found upward).")
+        @Option(help: "Folder with the GB/T 2260 tables (default: datasets/reference found upward, else the built-in tables).")
         var reference: String?
 
         func validate() throws {
@@ -143,7 +143,7 @@ extension SectorStatsCommand {
         @Option(help: "Worker threads (default: the number of cores).")
         var threads: Int?
 
-        @Option(help: "Folder with the GB/T 2260 tables (default: datasets/reference found upward).")
+        @Option(help: "Folder with the GB/T 2260 tables (default: datasets/reference found upward, else the built-in tables).")
         var reference: String?
 
         func validate() throws {

@@ -46,7 +46,7 @@ extension SectorStatsCommand {
                 if let out { arguments += ["--out", out] }
                 if let asOf { arguments += ["--as-of", asOf] }
                 if let reference { arguments += ["--reference", reference] }
-                let request = try Run.parse(arguments).makeRequest()
+                let (request, _) = try Run.parse(arguments).makeRequest()
                 let plan = try ScalePlan.make(request, rangeBytes: rangeBytes)
                 let o = OutputStream.standardOutput()
                 if json {

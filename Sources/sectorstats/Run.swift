@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import Logging
 import SectorStats
+import Synchronization
 
 extension SectorStatsCommand {
     /// `sectorstats run [PIPELINE]`: the pipeline, for cron and analysts.
@@ -53,8 +54,11 @@ extension SectorStatsCommand {
         @Option(help: "Refuse the run (exit 65) when more than this percentage of rows is quarantined.")
         var maxQuarantinePct: Double?
 
-        @Option(help: "Folder with the GB/T 2260 tables (default: datasets/reference found upward).")
+        @Option(help: "Folder with the GB/T 2260 tables (default: datasets/reference found upward, else the built-in tables).")
         var reference: String?
+
+        @Option(help: "Write Prometheus metrics of the run to this file at its end, success or failure (default: the pipeline's metrics_file).")
+        var metricsFile: String?
 
         @Option(help: "Log format: text or json (JSON lines on stderr, for cron).")
         var logFormat: String = "text"
@@ -84,18 +88,36 @@ extension SectorStatsCommand {
             let level: Logger.Level = quiet ? .warning : .info
             LoggingSystem.bootstrap { SectorStatsLogHandler(label: $0, format: format, level: level) }
             let log = Logger(label: "sectorstats")
-            let signalSources = Signals.install()
+            let metrics = MetricsTarget()
+            let cwd = FileManager.default.currentDirectoryPath
+            if let metricsFile { metrics.set(path: metricsFile.hasPrefix("/") ? metricsFile : cwd + "/" + metricsFile, pipeline: pipelineName) }
+            let signalSources = Signals.install(onStop: { code in metrics.write(exitCode: code, status: nil) })
             defer { withExtendedLifetime(signalSources) {} }
+            let started = Date()
+            var outputDirectory: String?
             do {
-                let request = try makeRequest()
+                let (request, metricsPath) = try makeRequest()
+                outputDirectory = request.outputDirectory
+                if let metricsPath { metrics.set(path: metricsPath, pipeline: request.pipeline.name) }
                 let status = try PipelineRunner(request, logger: log).run()
+                metrics.write(exitCode: 0, status: status, outputDirectory: request.outputDirectory)
                 if !quiet { printSummary(status) }
             } catch {
-                throw fail(error)
+                let code = fail(error)
+                // A run refused for the lock leaves the metrics to the run that holds it.
+                if (error as? SectorStatsError)?.code != .locked {
+                    metrics.write(exitCode: code.rawValue, status: outputDirectory.flatMap { MetricsTarget.failedStatus(in: $0, since: started) })
+                }
+                throw code
             }
         }
 
-        func makeRequest() throws -> RunRequest {
+        /// The pipeline's name as far as the arguments tell (for metrics before the file is read).
+        private var pipelineName: String {
+            pipeline.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent } ?? "adhoc"
+        }
+
+        func makeRequest() throws -> (RunRequest, metricsPath: String?) {
             let cwd = FileManager.default.currentDirectoryPath
             var definition: PipelineDefinition
             var base = cwd
@@ -114,6 +136,7 @@ extension SectorStatsCommand {
             }
             if let maxQuarantinePct { definition.maxQuarantinePct = maxQuarantinePct }
             let outDir = OutputFolder.resolve(out: out, definition: definition, base: base, cwd: cwd)
+            try OutputFolder.prepare(outDir)
             let asOfDate = try asOf.map(CivilDateArgument.parse) ?? definition.asOf ?? CivilDateArgument.today()
             let threadCount = threads ?? OutputFolder.threads(definition)
             let selection: StageSelection
@@ -121,8 +144,11 @@ extension SectorStatsCommand {
             else if from != nil || to != nil { selection = .range(from: from.flatMap(StageName.init), to: to.flatMap(StageName.init)) }
             else { selection = .all }
             let referenceDir = try reference ?? ReferenceLocator.find(from: [base, cwd])
-            return RunRequest(pipeline: definition, baseDirectory: base, outputDirectory: outDir, asOf: asOfDate,
-                              threads: threadCount, force: force, selection: selection, referenceDirectory: referenceDir)
+            let metricsPath = metricsFile.map { $0.hasPrefix("/") ? $0 : cwd + "/" + $0 }
+                ?? definition.metricsFile.map { $0.hasPrefix("/") ? $0 : base + "/" + $0 }
+            return (RunRequest(pipeline: definition, baseDirectory: base, outputDirectory: outDir, asOf: asOfDate,
+                               threads: threadCount, force: force, selection: selection, referenceDirectory: referenceDir),
+                    metricsPath)
         }
 
         func printSummary(_ s: RunStatus) {
@@ -155,6 +181,37 @@ enum OutputFolder {
         return cwd + "/outputs/" + definition.name
     }
 
+    /// Makes sure `path` is a folder this user can write, creating it when missing; says
+    /// what is wrong in words otherwise.
+    static func prepare(_ path: String) throws {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) {
+            guard isFolder.boolValue else {
+                throw SectorStatsError(.fileNotWritable, file: path, "is a file, not a folder: give --out (or the pipeline's output:) a folder")
+            }
+            guard access(path, W_OK | X_OK) == 0 else {
+                throw SectorStatsError(.fileNotWritable, file: path, "cannot write to this output folder (permission denied): choose another --out or change its permissions")
+            }
+            return
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            // The nearest part of the path that exists says why.
+            var parent = URL(fileURLWithPath: path).deletingLastPathComponent()
+            while parent.path != "/" && !FileManager.default.fileExists(atPath: parent.path) { parent = parent.deletingLastPathComponent() }
+            let why: String
+            if FileManager.default.fileExists(atPath: parent.path, isDirectory: &isFolder), !isFolder.boolValue {
+                why = "\(parent.path) is a file, not a folder"
+            } else if access(parent.path, W_OK | X_OK) != 0 {
+                why = "\(parent.path) is not writable by this user (permission denied)"
+            } else {
+                why = SectorStatsError(describing: error).message
+            }
+            throw SectorStatsError(.fileNotWritable, file: path, "cannot create the output folder: \(why)")
+        }
+    }
+
     static func threads(_ definition: PipelineDefinition) -> Int {
         definition.threads ?? ProcessInfo.processInfo.activeProcessorCount
     }
@@ -175,7 +232,8 @@ enum CivilDateArgument {
     }
 }
 
-/// Finds datasets/reference by walking up from the given folders.
+/// Finds datasets/reference by walking up from the given folders, else the tables built
+/// into the binary.
 enum ReferenceLocator {
     static func find(from starts: [String]) throws -> String {
         for start in starts {
@@ -186,22 +244,63 @@ enum ReferenceLocator {
                 dir = dir.deletingLastPathComponent()
             }
         }
-        throw SectorStatsError(.fileNotReadable, file: "datasets/reference",
-                               "cannot find the region reference tables: pass --reference DIR (the folder with regions.csv)")
+        return ReferenceTables.embeddedPath
+    }
+}
+
+/// Where and for which pipeline a run writes its metrics (`--metrics-file`, `metrics_file`);
+/// set from the main thread, read by the signal handler too.
+final class MetricsTarget: Sendable {
+    private let target = Mutex<(path: String, pipeline: String)?>(nil)
+
+    func set(path: String, pipeline: String) {
+        target.withLock { $0 = (path, pipeline) }
+    }
+
+    /// Writes the metrics when a path is set; a failure to write is a warning, never the
+    /// run's outcome.
+    func write(exitCode: Int32, status: RunStatus?, outputDirectory: String? = nil) {
+        guard let t = target.withLock({ $0 }) else { return }
+        let (path, pipeline) = (t.path, t.pipeline)
+        let now = Date()
+        var m = RunMetrics(pipeline: status?.pipeline ?? pipeline, exitCode: exitCode, finishedAt: now,
+                           lastSuccessAt: exitCode == 0 ? now : RunMetrics.lastSuccess(inFileAt: path), status: status)
+        if exitCode == 0, let outputDirectory,
+           let data = FileManager.default.contents(atPath: outputDirectory + "/latest/manifest.json"),
+           let manifest = try? JSONDecoder().decode(Manifest.self, from: data) {
+            for input in manifest.inputs { m.inputBytes[input.kind, default: 0] += input.bytes }
+        }
+        do { try m.write(to: path) } catch {
+            ErrorOutput.write(level: "warning", message: "cannot write the metrics file: \(SectorStatsError(describing: error))",
+                              text: "sectorstats: warning: cannot write the metrics file: \(SectorStatsError(describing: error))\n")
+        }
+    }
+
+    /// OUT/status.json when this run wrote it (a failure after the lock was taken): its stages.
+    static func failedStatus(in outputDirectory: String, since start: Date) -> RunStatus? {
+        guard let data = FileManager.default.contents(atPath: outputDirectory + "/" + PipelineRunner.statusFile),
+              let status = try? JSONDecoder().decode(RunStatus.self, from: data),
+              let finished = ISO8601DateFormatter().date(from: status.finishedAt),
+              finished.timeIntervalSince(start) > -1 else { return nil }
+        return status
     }
 }
 
 /// SIGTERM/SIGINT stop the run cleanly: temporary work is removed, published outputs stay.
 enum Signals {
     /// Installs the handlers; keep the returned sources alive for as long as they should act.
-    static func install() -> [DispatchSourceSignal] {
+    /// `onStop` runs before the process exits, with the exit code.
+    static func install(onStop: @escaping @Sendable (Int32) -> Void = { _ in }) -> [DispatchSourceSignal] {
         var sources: [DispatchSourceSignal] = []
         for sig in [SIGTERM, SIGINT] {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {
-                FileHandle.standardError.write(Data("sectorstats: stopped by signal \(sig); partial work removed, published outputs unchanged\n".utf8))
+                let message = "stopped by signal \(sig); partial work removed, published outputs unchanged"
+                ErrorOutput.write(message: message, counts: ["signal": String(sig), "exit_code": String(128 + sig)],
+                                  text: "sectorstats: \(message)\n")
                 SectorStatsCleanup.removeTemporaryWork()
+                onStop(128 + sig)
                 exit(128 + sig)
             }
             source.resume()

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import SectorStats
 
 @main
@@ -14,6 +15,46 @@ struct SectorStatsCommand: ParsableCommand {
         version: SectorStatsVersion.string,
         subcommands: [Run.self, Partial.self, Merge.self, Plan.self, Stages.self, Status.self, Show.self, Export.self, Report.self, Inspect.self, Generate.self, ReadCount.self, CheckExpected.self]
     )
+
+    /// As argument-parser's, except that with `--log-format json` a usage error is one JSON
+    /// line too (help and version still print as text on stdout).
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let code as ExitCode {
+            // Already reported (`fail`), or a plain exit status.
+            exit(withError: code)
+        } catch {
+            let status = exitCode(for: error)
+            guard ErrorOutput.json, status != .success else { exit(withError: error) }
+            ErrorOutput.write(message: message(for: error), counts: ["exit_code": String(status.rawValue)])
+            exit(withError: status)
+        }
+    }
+}
+
+/// How fatal errors reach stderr: one plain line, or with `--log-format json` one JSON
+/// line in the shape of the log (so that every stderr line parses).
+enum ErrorOutput {
+    /// Read from the raw arguments, so that errors before or during parsing follow it too.
+    static let json: Bool = {
+        let args = CommandLine.arguments.dropFirst().prefix { $0 != "--" }
+        if args.contains("--log-format=json") { return true }
+        guard let i = args.lastIndex(of: "--log-format"), args.index(after: i) < args.endIndex else { return false }
+        return args[args.index(after: i)] == "json"
+    }()
+
+    /// `text`: the plain line (default `sectorstats: error: MESSAGE`).
+    static func write(level: String = "error", message: String, counts: [String: String] = [:], text: String? = nil) {
+        let err = OutputStream.standardError()
+        if json {
+            err.write(SectorStatsLogHandler.jsonLine(level: level, stage: nil, message: message, counts: counts))
+        } else {
+            err.write(text ?? "sectorstats: error: \(TerminalText.escaped(message))\n")
+        }
+        err.flush()
+    }
 }
 
 /// Exit codes shared by the subcommands (sysexits.h where one fits).
@@ -61,9 +102,23 @@ struct ReadOptions: ParsableArguments {
 
 /// Prints a core error as one line on stderr and exits with the matching code.
 func fail(_ error: Error) -> ExitCode {
-    let err = OutputStream.standardError()
-    err.write("sectorstats: error: \(error)\n")
-    err.flush()
+    // Foundation's file errors in words (not `Code=513`).
+    let error: Error = error is SectorStatsError || !(error is CocoaError || (error as NSError).domain == NSPOSIXErrorDomain)
+        ? error : SectorStatsError(describing: error)
+    let status = exitCode(of: error)
+    var counts = ["exit_code": String(status.rawValue)]
+    if let e = error as? SectorStatsError {
+        counts["code"] = e.code.rawValue
+        if let file = e.file { counts["file"] = file }
+        if let line = e.line { counts["line"] = String(line) }
+        if let field = e.field { counts["field"] = field }
+    }
+    ErrorOutput.write(message: "\(error)", counts: counts)
+    return status
+}
+
+/// The exit code of a core error.
+func exitCode(of error: Error) -> ExitCode {
     guard let e = error as? SectorStatsError else { return .failure }
     switch e.code {
     case .corruptData, .emptyInput, .inputRefused: return ExitCodes.dataError

@@ -72,22 +72,25 @@ extension SectorStatsCommand {
         @OptionGroup var target: RunTarget
 
         func validate() throws {
-            for c in conditions where !c.contains("=") { throw ValidationError("--where takes column=value, got '\(c)'") }
+            for c in conditions where Self.condition(c) == nil { throw ValidationError("--where takes column=value (a column name, =, a value), got '\(c)'") }
             guard limit >= 0 else { throw ValidationError("--limit must be 0 or more") }
         }
 
         func run() throws {
             do {
                 let path = try TableView.path(of: table, in: try target.outputDirectory())
-                let conds = conditions.map { c -> (String, String) in
-                    let parts = c.split(separator: "=", maxSplits: 1).map(String.init)
-                    return (parts[0], parts.count > 1 ? parts[1] : "")
-                }
+                let conds = conditions.compactMap(Self.condition)
                 let (header, rows) = try TableView.rows(path: path, where: conds, limit: limit)
                 let out = OutputStream.standardOutput()
                 out.write(TerminalTable.render([header] + rows, maxCellWidth: 40))
                 out.flush()
             } catch { throw fail(error) }
+        }
+
+        /// `column=value` split at the first `=`; nil without a column name.
+        static func condition(_ c: String) -> (String, String)? {
+            guard let eq = c.firstIndex(of: "="), eq != c.startIndex else { return nil }
+            return (String(c[..<eq]), String(c[c.index(after: eq)...]))
         }
     }
 
@@ -175,7 +178,7 @@ struct RunTarget: ParsableArguments {
     @Option(name: .customLong("out-dir"), help: "The run's output folder (default: the pipeline's).")
     var out: String?
 
-    @Option(help: "Folder with the GB/T 2260 tables (default: datasets/reference found upward).")
+    @Option(help: "Folder with the GB/T 2260 tables (default: datasets/reference found upward, else the built-in tables).")
     var reference: String?
 
     func definitionAndBase() throws -> (PipelineDefinition, String) {
@@ -196,10 +199,33 @@ struct RunTarget: ParsableArguments {
     }
 
     func request() throws -> RunRequest {
+        if pipeline == nil, out != nil, !FileManager.default.fileExists(atPath: "pipelines/default.yml") {
+            return try adhocRequest()
+        }
         let (d, base) = try definitionAndBase()
         let cwd = FileManager.default.currentDirectoryPath
         return RunRequest(pipeline: d, baseDirectory: base, outputDirectory: try outputDirectory(),
                           asOf: d.asOf ?? CivilDateArgument.today(), threads: OutputFolder.threads(d),
                           referenceDirectory: try reference ?? ReferenceLocator.find(from: [base, cwd]))
+    }
+
+    /// `--out-dir` alone: an ad-hoc run's folder (`run --registrations … --out DIR`), whose
+    /// sources and as-of date are those its published manifest lists.
+    private func adhocRequest() throws -> RunRequest {
+        let cwd = FileManager.default.currentDirectoryPath
+        let dir = try outputDirectory()
+        let path = dir + "/latest/manifest.json"
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw SectorStatsError(.fileNotReadable, file: dir, "nothing is published here, so its sources are unknown: pass --pipeline FILE")
+        }
+        let m = try JSONDecoder().decode(Manifest.self, from: data)
+        guard m.pipeline == "adhoc" else {
+            throw SectorStatsError(.invalidArgument, file: dir, "this is the output folder of pipeline \"\(m.pipeline)\": pass --pipeline with its file")
+        }
+        var d = PipelineDefinition(name: m.pipeline)
+        d.registrations = m.inputs.filter { $0.kind == "registrations" }.map { PipelineDefinition.Source(path: $0.path) }
+        d.funding = m.inputs.filter { $0.kind == "funding" }.map { PipelineDefinition.Source(path: $0.path) }
+        return RunRequest(pipeline: d, baseDirectory: cwd, outputDirectory: dir, asOf: try CivilDateArgument.parse(m.asOf),
+                          threads: OutputFolder.threads(d), referenceDirectory: try reference ?? ReferenceLocator.find(from: [cwd]))
     }
 }

@@ -17,7 +17,7 @@ public enum Inspector {
             summary.records += 1
             if let issue = record.issue {
                 summary.malformed += 1
-                problems.append("line \(record.line): \(issue.kind.rawValue): \(issue.detail)\n    raw: \(TerminalTable.cell(record.rawText, maxWidth: 100))")
+                problems.append("line \(record.line): \(issue.kind.rawValue): \(TerminalText.escaped(issue.detail))\n    raw: \(TerminalTable.cell(record.rawText, maxWidth: 100))")
             } else if rows.count <= limit {
                 rows.append([String(record.line)] + record.fields())
             }
@@ -29,11 +29,11 @@ public enum Inspector {
         case UInt8(ascii: ";"): delimiterName = "semicolon (;)"
         default: delimiterName = "0x" + String(reader.delimiter, radix: 16)
         }
-        out.write("file:       \(reader.path)\(reader.isGzip ? " (gzip)" : "")\n")
+        out.write("file:       \(TerminalText.escaped(reader.path))\(reader.isGzip ? " (gzip)" : "")\n")
         if let size = reader.fileSize { out.write("bytes:      \(size)\n") }
         out.write("encoding:   \(reader.encoding.rawValue)\(options.encoding == .auto ? " (detected)" : "")\n")
         out.write("delimiter:  \(delimiterName)\(options.delimiter == nil ? " (detected)" : "")\n")
-        out.write("header:     \(reader.header.count) columns: \(reader.header.joined(separator: " | "))\n")
+        out.write("header:     \(reader.header.count) columns: \(TerminalText.escaped(reader.header.joined(separator: " | ")))\n")
         out.write("records:    \(summary.records) data records, \(summary.malformed) malformed\n\n")
         out.write(TerminalTable.render(rows))
         if summary.records - summary.malformed > rows.count - 1 {
@@ -60,7 +60,7 @@ public enum Inspector {
             summary.records += 1
             if let issue = record.issue {
                 summary.malformed += 1
-                errors.write("line \(record.line): \(issue.kind.rawValue): \(issue.detail)\n")
+                errors.write("line \(record.line): \(issue.kind.rawValue): \(TerminalText.escaped(issue.detail))\n")
                 return
             }
             buffer.removeAll(keepingCapacity: true)

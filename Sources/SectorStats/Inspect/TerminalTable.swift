@@ -18,7 +18,8 @@ public enum TerminalTable {
         s.unicodeScalars.reduce(0) { $0 + width(of: $1) }
     }
 
-    /// `s` with line breaks shown as ↵ and cut to `maxWidth` columns (ending in …).
+    /// `s` with line breaks shown as ↵, other control characters escaped
+    /// (``TerminalText/escape(_:)``), and cut to `maxWidth` columns (ending in …).
     public static func cell(_ s: String, maxWidth: Int) -> String {
         var out = ""
         var w = 0
@@ -26,6 +27,13 @@ public enum TerminalTable {
         for scalar in s.unicodeScalars {
             defer { previous = scalar }
             if scalar == "\n" && previous == "\r" { continue }  // CRLF shows as one ↵
+            if scalar != "\n" && scalar != "\r" && scalar != "\t", let escape = TerminalText.escape(scalar) {
+                // ASCII only: one column a scalar.
+                if w + escape.unicodeScalars.count > maxWidth { out.unicodeScalars.append("…"); return out }
+                out += escape
+                w += escape.unicodeScalars.count
+                continue
+            }
             let shown: Unicode.Scalar = (scalar == "\n" || scalar == "\r") ? "↵" : (scalar == "\t" ? " " : scalar)
             let sw = width(of: shown)
             if w + sw > maxWidth { out.unicodeScalars.append("…"); return out }

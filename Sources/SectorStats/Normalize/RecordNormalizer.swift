@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// What normalizing one record gave: a clean value with its warnings, or a quarantine
 /// entry (the first failing check, DATA.md §5).
 public enum NormalizeOutcome<Value> {
@@ -97,20 +103,58 @@ enum HeaderCheck {
         SectorStatsError(
             .inputRefused, file: file, line: 1, field: "header",
             "missing required column(s) \(missing.map(\.rawValue).joined(separator: ", ")); the header has: "
-                + headers.map { "\"\($0)\"" }.joined(separator: ", ")
+                + listed(headers)
                 + " (accepted spellings are listed in DATA.md; add aliases per source in the pipeline file)")
     }
 
-    static func structural(_ record: CSVRecord, source: String) -> QuarantineEntry? {
-        guard let issue = record.issue else { return nil }
-        let reason: QuarantineReason
-        switch issue.kind {
-        case .csvMalformed: reason = .csvMalformed
-        case .fieldCount: reason = .fieldCount
-        case .encoding: reason = .encoding
+    /// The header names for a message: the first few, each cut short, and how many in all.
+    static func listed(_ headers: [String], first: Int = 20, width: Int = 40) -> String {
+        let shown = headers.prefix(first).map { h in "\"\(h.count > width ? h.prefix(width) + "…" : Substring(h))\"" }.joined(separator: ", ")
+        return headers.count > first ? "\(shown), … (\(headers.count) columns in all)" : shown
+    }
+
+    /// The record's reader issue, else a NUL byte anywhere in it (`encoding`, DATA.md §5):
+    /// a NUL must never reach a published table, not even as the quarantine's raw text.
+    static func structural(_ record: CSVRecord, source: String, header: [String]) -> QuarantineEntry? {
+        let nul = hasNUL(record.raw)
+        if let issue = record.issue {
+            let reason: QuarantineReason
+            switch issue.kind {
+            case .csvMalformed: reason = .csvMalformed
+            case .fieldCount: reason = .fieldCount
+            case .encoding: reason = .encoding
+            }
+            return QuarantineEntry(source: source, line: record.line, field: "record", reason: reason,
+                                   detail: issue.detail, raw: nul ? rawWithoutNUL(record) : record.rawText)
         }
-        return QuarantineEntry(source: source, line: record.line, field: "record", reason: reason,
-                               detail: issue.detail, raw: record.rawText)
+        guard nul else { return nil }
+        // Only now look field by field, for the first column holding one.
+        var column = 0
+        for i in 0..<record.parsedCount where hasNUL(record[i]) {
+            column = i
+            break
+        }
+        let name = column < header.count ? " (\(header[column].filter { $0 != "\0" }))" : ""
+        return QuarantineEntry(source: source, line: record.line, field: "record", reason: .encoding,
+                               detail: "NUL byte in column \(column + 1)\(name): remove it from the export",
+                               raw: rawWithoutNUL(record))
+    }
+
+    /// memchr: the check runs on every record.
+    @inline(__always)
+    static func hasNUL(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return false }
+        return memchr(base, 0, bytes.count) != nil
+    }
+
+    /// The raw text with each NUL shown as U+FFFD, as invalid bytes are.
+    static func rawWithoutNUL(_ record: CSVRecord) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(record.raw.count + 8)
+        for b in record.raw {
+            if b == 0 { bytes += [0xEF, 0xBF, 0xBD] } else { bytes.append(b) }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
 
@@ -126,6 +170,8 @@ public struct RegistrationNormalizer: Sendable {
     let regions: RegionTable
     /// Header columns this pipeline does not use (listed once in the run log).
     public let unknownColumns: [String]
+    /// The header as read, to name a column in a quarantine detail.
+    let header: [String]
 
     /// Throws `inputRefused` naming the file, the missing fields and the headers found.
     public init(header: [String], source: String, asOf: CivilDate, regions: RegionTable,
@@ -140,6 +186,7 @@ public struct RegistrationNormalizer: Sendable {
         self.capitalUnit = match.bareUnit(of: .capital)
         self.regions = regions
         self.unknownColumns = (match.unknownColumns + match.duplicateColumns).sorted().map { header[$0] }
+        self.header = header
     }
 
     @inline(__always)
@@ -234,7 +281,7 @@ public struct RegistrationNormalizer: Sendable {
 
     /// Every check of DATA.md §5 in its order; the first failing one quarantines the row.
     func check(_ r: CSVRecord) -> CheckOutcome<Checked> {
-        if let bad = HeaderCheck.structural(r, source: source) { return .failed(bad) }
+        if let bad = HeaderCheck.structural(r, source: source, header: header) { return .failed(bad) }
         func reject(_ field: RegistrationField, _ e: FieldError) -> CheckOutcome<Checked> {
             .failed(QuarantineEntry(rejecting: r, source: source, field: field.rawValue, e))
         }
@@ -333,6 +380,8 @@ public struct FundingNormalizer: Sendable {
     let units: [AmountUnit]
     let regions: RegionTable
     public let unknownColumns: [String]
+    /// The header as read, to name a column in a quarantine detail.
+    let header: [String]
 
     public init(header: [String], source: String, asOf: CivilDate, regions: RegionTable,
                 aliases: [String: FundingField] = [:]) throws {
@@ -346,6 +395,7 @@ public struct FundingNormalizer: Sendable {
         self.units = [FundingField.amount, .cash, .inKind].map { match.bareUnit(of: $0) }
         self.regions = regions
         self.unknownColumns = (match.unknownColumns + match.duplicateColumns).sorted().map { header[$0] }
+        self.header = header
     }
 
     @inline(__always)
@@ -389,7 +439,7 @@ public struct FundingNormalizer: Sendable {
 
     /// Every check of DATA.md §5 in its order; the first failing one quarantines the row.
     func check(_ r: CSVRecord) -> CheckOutcome<Checked> {
-        if let bad = HeaderCheck.structural(r, source: source) { return .failed(bad) }
+        if let bad = HeaderCheck.structural(r, source: source, header: header) { return .failed(bad) }
         func reject(_ field: FundingField, _ e: FieldError) -> CheckOutcome<Checked> {
             .failed(QuarantineEntry(rejecting: r, source: source, field: field.rawValue, e))
         }

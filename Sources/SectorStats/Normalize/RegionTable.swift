@@ -75,8 +75,17 @@ public struct RegionTable: Sendable {
     /// The number of county-level divisions in the current reference.
     public let countyCount: Int
 
-    /// Loads `regions.csv` and `regions_history.csv` from `folder`.
+    /// Loads `regions.csv` and `regions_history.csv` from `folder`, or the tables built into
+    /// the binary when `folder` is ``ReferenceTables/embeddedPath``.
     public init(folder: URL) throws(LoadError) {
+        if ReferenceTables.isEmbedded(folder.path) {
+            let b: (regions: [UInt8], history: [UInt8])
+            do { b = try ReferenceTables.bytes() } catch {
+                throw LoadError(file: ReferenceTables.embeddedPath, line: 0, message: "cannot unpack the built-in reference tables: \(error)")
+            }
+            try self.init(regionsCSV: b.regions, historyCSV: b.history)
+            return
+        }
         func read(_ name: String) throws(LoadError) -> [UInt8] {
             let url = folder.appendingPathComponent(name)
             guard let data = FileManager.default.contents(atPath: url.path) else {

@@ -59,8 +59,10 @@ public struct PartialJob: Sendable {
         ].merging(range.map { ["range": $0.description] } ?? [:]) { a, _ in a }
     }
 
-    /// The SHA-256 over the region reference tables in `folder` (a partial's `reference`).
+    /// The SHA-256 over the region reference tables in `folder` (a partial's `reference`);
+    /// the built-in tables hash as a folder holding the same bytes.
     public static func referenceHash(of folder: String) throws -> String {
+        if ReferenceTables.isEmbedded(folder) { return try ReferenceTables.hash() }
         let files = ["regions.csv", "regions_history.csv"].map { folder + "/" + $0 }
         return ContentHash.text(try ContentHash.files(files).map(\.sha256).joined(separator: ","))
     }

@@ -33,6 +33,11 @@ public enum ContentHash {
         }
     }
 
+    /// Hex SHA-256 of bytes in memory.
+    public static func bytes(_ b: [UInt8]) -> String {
+        hex(SHA256.hash(data: b))
+    }
+
     /// Hex SHA-256 of text (settings, lists of hashes).
     public static func text(_ s: String) -> String {
         hex(SHA256.hash(data: Array(s.utf8)))

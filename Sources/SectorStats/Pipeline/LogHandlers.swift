@@ -33,28 +33,37 @@ public struct SectorStatsLogHandler: LogHandler {
         switch format {
         case .text:
             let extras = all.keys.sorted().map { "\($0)=\(all[$0].map { "\($0)" } ?? "")" }.joined(separator: " ")
-            line = "sectorstats: \(event.level == .info || event.level == .notice ? "" : "\(event.level): ")\(stage.map { "[\($0)] " } ?? "")\(event.message)\(extras.isEmpty ? "" : "  " + extras)\n"
+            // Messages can quote the data (header names, values): no terminal escapes from it.
+            line = "sectorstats: \(event.level == .info || event.level == .notice ? "" : "\(event.level): ")\(stage.map { "[\($0)] " } ?? "")"
+                + TerminalText.escaped("\(event.message)\(extras.isEmpty ? "" : "  " + extras)") + "\n"
         case .json:
             var object: [String: String] = [:]
             for (k, v) in all { object[k] = "\(v)" }
-            let f = ISO8601DateFormatter()
-            f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-            var fields: [String] = [
-                "\"timestamp\":" + SectorStatsLogHandler.quote(f.string(from: Date())),
-                "\"level\":" + SectorStatsLogHandler.quote(event.level.rawValue),
-                "\"stage\":" + (stage.map(SectorStatsLogHandler.quote) ?? "null"),
-                "\"message\":" + SectorStatsLogHandler.quote("\(event.message)"),
-            ]
-            let counts = object.keys.sorted().map { k -> String in
-                let v = object[k] ?? ""
-                return SectorStatsLogHandler.quote(k) + ":" + (Int64(v) != nil ? v : SectorStatsLogHandler.quote(v))
-            }
-            fields.append("\"counts\":{" + counts.joined(separator: ",") + "}")
-            line = "{" + fields.joined(separator: ",") + "}\n"
+            line = Self.jsonLine(level: event.level.rawValue, stage: stage, message: "\(event.message)", counts: object)
         }
         SectorStatsLogHandler.lock.withLock { _ in
             FileHandle.standardError.write(Data(line.utf8))
         }
+    }
+
+    /// One line of `--log-format json`: also for what is written outside swift-log (fatal
+    /// errors, the signal handler), so that every line on stderr parses. Numeric counts are
+    /// JSON numbers, the others strings.
+    public static func jsonLine(level: String, stage: String?, message: String, counts: [String: String]) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        var fields: [String] = [
+            "\"timestamp\":" + quote(f.string(from: Date())),
+            "\"level\":" + quote(level),
+            "\"stage\":" + (stage.map(quote) ?? "null"),
+            "\"message\":" + quote(message),
+        ]
+        let c = counts.keys.sorted().map { k -> String in
+            let v = counts[k] ?? ""
+            return quote(k) + ":" + (Int64(v) != nil ? v : quote(v))
+        }
+        fields.append("\"counts\":{" + c.joined(separator: ",") + "}")
+        return "{" + fields.joined(separator: ",") + "}\n"
     }
 
     static func quote(_ s: String) -> String {

@@ -39,6 +39,9 @@ public struct PipelineDefinition: Sendable, Equatable {
     /// A CSV of officially published figures (year, metric, value, source) that reports show
     /// beside the computed ones; relative to the pipeline file's folder.
     public var published: String?
+    /// Where each run writes its Prometheus metrics (``RunMetrics``); relative to the
+    /// pipeline file's folder.
+    public var metricsFile: String?
     public var registrations: [Source] = []
     public var funding: [Source] = []
 
@@ -76,10 +79,22 @@ public struct PipelineDefinition: Sendable, Equatable {
         }
 
         func keys(_ m: Node.Mapping, allowed: [String], at path: String) throws {
+            try unique(m, at: path)
             for (k, _) in m {
                 guard let key = k.string else { throw fail(path, "keys must be strings") }
                 if !allowed.contains(key) {
                     throw fail(path.isEmpty ? key : "\(path).\(key)", "unknown key; allowed here: \(allowed.joined(separator: ", "))")
+                }
+            }
+        }
+
+        /// YAML parsers keep one of two equal keys without a word: refuse them instead.
+        func unique(_ m: Node.Mapping, at path: String) throws {
+            var seen: Set<String> = []
+            for (k, _) in m {
+                guard let key = k.string else { continue }
+                if !seen.insert(key).inserted {
+                    throw fail(path.isEmpty ? key : "\(path).\(key)", "the key appears twice; keep one")
                 }
             }
         }
@@ -97,7 +112,7 @@ public struct PipelineDefinition: Sendable, Equatable {
         }
 
         mutating func definition(_ m: Node.Mapping) throws -> PipelineDefinition {
-            try keys(m, allowed: ["version", "name", "as_of", "output", "gzip_level", "threads", "relief_purposes", "max_quarantine_pct", "clean_tables", "published", "sources"], at: "")
+            try keys(m, allowed: ["version", "name", "as_of", "output", "gzip_level", "threads", "relief_purposes", "max_quarantine_pct", "clean_tables", "published", "metrics_file", "sources"], at: "")
             guard let version = try int(m["version"], "version") else { throw fail("version", "missing: write `version: 1`") }
             guard version == PipelineDefinition.supportedVersion else {
                 throw fail("version", "unsupported version \(version); this sectorstats reads version \(PipelineDefinition.supportedVersion)")
@@ -113,6 +128,7 @@ public struct PipelineDefinition: Sendable, Equatable {
             }
             p.output = try string(m["output"], "output")
             p.published = try string(m["published"], "published")
+            p.metricsFile = try string(m["metrics_file"], "metrics_file")
             if let level = try int(m["gzip_level"], "gzip_level") {
                 guard (1...9).contains(level) else { throw fail("gzip_level", "must be 1…9") }
                 p.gzipLevel = level
@@ -172,6 +188,7 @@ public struct PipelineDefinition: Sendable, Equatable {
                 }
                 if let a = m["aliases"] {
                     guard let am = a.mapping else { throw fail(at + ".aliases", "expected header: field pairs") }
+                    try unique(am, at: at + ".aliases")
                     for (k, v) in am {
                         guard let key = k.string, let value = v.string else { throw fail(at + ".aliases", "expected text") }
                         source.aliases[key] = value

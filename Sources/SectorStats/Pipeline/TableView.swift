@@ -6,12 +6,14 @@ public enum TableView {
     public static func path(of table: String, in output: String) throws -> String {
         let base = table.hasSuffix(".csv.gz") ? table : table + ".csv.gz"
         let p = output + "/latest/" + base
-        guard FileManager.default.fileExists(atPath: p) else {
+        guard !table.contains("/"), FileManager.default.fileExists(atPath: p) else {
             let names = ((try? FileManager.default.contentsOfDirectory(atPath: output + "/latest")) ?? [])
                 .filter { $0.hasSuffix(".csv.gz") }.map { String($0.dropLast(7)) }.sorted()
-            throw SectorStatsError(.fileNotReadable, file: p, names.isEmpty
-                ? "nothing is published in \(output) yet: run `sectorstats run` first"
-                : "no table \"\(table)\"; published tables: \(names.joined(separator: ", "))")
+            // Nothing published is a runtime state (exit 1); a name not among them, a usage error.
+            if names.isEmpty {
+                throw SectorStatsError(.fileNotReadable, file: p, "nothing is published in \(output) yet: run `sectorstats run` first")
+            }
+            throw SectorStatsError(.invalidArgument, field: "table", "no table \"\(table)\"; published tables: \(names.joined(separator: ", "))")
         }
         return p
     }
