@@ -132,12 +132,7 @@ public struct MergeStage {
                         funding[p].evict(PartialFormat.factsFile)
                         funding[p].evict(PartialFormat.namesFile)
                         tally.add(t)
-                        if var acc = mine {
-                            try acc.merge(part)
-                            mine = acc
-                        } else {
-                            mine = part
-                        }
+                        try add(part, to: &mine)
                     }
                     return (mine, tally)
                 })
@@ -145,13 +140,7 @@ public struct MergeStage {
             for w in 0..<workers {
                 guard let (part, t) = try slots.take(w)?.get() else { throw SectorStatsError(.internalError, "no funding accumulator") }
                 warnings.add(t)
-                guard let part else { continue }
-                if var acc = total {
-                    try acc.merge(part)
-                    total = acc
-                } else {
-                    total = part
-                }
+                if let part { try add(part, to: &total) }
             }
         } else {
             for (p, partial) in funding.enumerated() {
@@ -160,17 +149,22 @@ public struct MergeStage {
                 partial.evict(PartialFormat.factsFile)
                 partial.evict(PartialFormat.namesFile)
                 warnings.add(t)
-                if var acc = total {
-                    try acc.merge(part)
-                    total = acc
-                } else {
-                    total = part
-                }
+                try add(part, to: &total)
             }
         }
         let duplicates = try funding.indices.map { try flags($0).count }
         let partial = total ?? FundingPartial(asOf: settings.asOf, index: index, reliefPurposes: settings.reliefPurposes)
         return FundingMerge(partial: partial, duplicates: duplicates, warnings: warnings)
+    }
+
+    /// Merges `part` into `total` (or starts it).
+    private static func add(_ part: FundingPartial, to total: inout FundingPartial?) throws {
+        if var acc = total {
+            try acc.merge(part)
+            total = acc
+        } else {
+            total = part
+        }
     }
 
     /// The rows of one funding partial but its duplicates, accumulated in blocks split
