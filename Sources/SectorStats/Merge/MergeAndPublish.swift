@@ -89,6 +89,9 @@ public enum MergeAndPublish {
                           aggregate: merged.aggregate, outputs: outputs,
                           stages: [Manifest.Stage(stage: request.states.isEmpty ? "merge" : "combine",
                                                   action: StageOutcome.Action.ran.rawValue, seconds: seconds)])
+        } extras: { folder, id in
+            // The run's reports, as `run` publishes them (left out if they cannot be written).
+            try? ReportWriter.writeRunReports(into: folder, runID: id, publishedFigures: nil)
         }
         return (id, merged)
     }

@@ -62,14 +62,7 @@ struct PublishStage: PipelineStage {
             // (a bad published-figures file) does not hold the tables back: it is left out and
             // the log says why; `sectorstats report` then gives the error (exit 65).
             let figures = request.pipeline.published.map { $0.hasPrefix("/") ? $0 : request.baseDirectory + "/" + $0 }
-            let paths = ReportFormat.allCases.map { folder + "/report." + $0.rawValue }
-            do {
-                let input = try ReportInput.load(folder: folder, ranAt: ReportInput.runTime(id: id), publishedFigures: figures)
-                for (format, path) in zip(ReportFormat.allCases, paths) {
-                    try ReportWriter.write(input, format: format, lang: .zh, to: path)
-                }
-            } catch {
-                for path in paths { try? FileManager.default.removeItem(atPath: path) }
+            do { try ReportWriter.writeRunReports(into: folder, runID: id, publishedFigures: figures) } catch {
                 log.warning("reports not written", metadata: ["why": "\(error)"])
             }
         }
