@@ -64,4 +64,24 @@ enum CLI {
         try p.run()
         return Running(process: p, out: out, err: err)
     }
+
+    /// A funding export large enough that a run is still building its stages a moment after
+    /// it starts (for the tests that stop a run mid-stage).
+    static let slowFunding: String = {
+        var text = "记录编号,受赠组织统一社会信用代码,资金来源,金额,捐赠日期,用途\n"
+        for i in 0..<400_000 { text += "B\(i),53420000MJ0003B24T,企业捐赠,\(i % 1000 + 1).5万,2020-0\(i % 9 + 1)-15,救灾\n" }
+        return text
+    }()
+
+    /// Waits (up to 60 s) until the run `p` is building a stage (its temporary folder under
+    /// `stages` exists); false when the run ended first.
+    static func waitUntilBuilding(_ p: Running, stages: String) -> Bool {
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline && p.process.isRunning {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: stages)) ?? []
+            if names.contains(where: { $0.hasPrefix(".tmp-") }) { return true }
+            usleep(5_000)
+        }
+        return false
+    }
 }

@@ -83,19 +83,10 @@ final class LogFormatTests: XCTestCase {
 
     func testLogFormatJSON_whenSIGTERM_theStopMessageIsAJSONLine() throws {
         let dir = try project()
-        var text = "记录编号,受赠组织统一社会信用代码,资金来源,金额,捐赠日期,用途\n"
-        for i in 0..<400_000 { text += "B\(i),53420000MJ0003B24T,企业捐赠,\(i % 1000 + 1).5万,2020-0\(i % 9 + 1)-15,救灾\n" }
-        _ = try dir.file("funding.csv", text)
+        _ = try dir.file("funding.csv", CLI.slowFunding)
         let p = try CLI.start(["run", "p.yml", "--reference", reference, "--log-format", "json", "--threads", "1"], in: dir.path)
         // Stopped while a stage is being built (its temporary folder exists).
-        let deadline = Date().addingTimeInterval(60)
-        var building = false
-        while Date() < deadline && p.process.isRunning && !building {
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path + "/out/stages")) ?? []
-            building = names.contains { $0.hasPrefix(".tmp-") }
-            usleep(5_000)
-        }
-        XCTAssertTrue(building, "the run finished before it could be stopped")
+        XCTAssertTrue(CLI.waitUntilBuilding(p, stages: dir.path + "/out/stages"), "the run finished before it could be stopped")
         kill(p.process.processIdentifier, SIGTERM)
         let r = try p.wait()
         XCTAssertEqual(r.status, 128 + SIGTERM, r.stderr)
