@@ -20,7 +20,7 @@ PREFIX ?= /usr/local
 FUZZ_SECONDS ?= 300
 # The tests that run code on several threads (chunked reads, parallel aggregation and
 # partials, the generator's workers, parallel hashing and writes).
-TSAN_TESTS ?= ParallelCSVReaderTests|AggregateCrossCheckTests|AggregateStageTests|AggregateStageFixtureTests|PartialsAndMergeTests|ExportGeneratorTests|AtomicFileTests
+TSAN_TESTS ?= ParallelCSVReaderTests|AggregateCrossCheckTests|AggregateStageTests|AggregateStageFixtureTests|PartialsAndMergeTests|ExportGeneratorTests|AtomicFileTests|StopGateTests
 BIN = $(shell $(SWIFT) build --show-bin-path 2>/dev/null)/sectorstats
 
 .PHONY: build test run bench bench-quick format lint clean setup install test-install fuzz fuzz-smoke test-tsan

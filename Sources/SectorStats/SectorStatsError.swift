@@ -22,6 +22,9 @@ public struct SectorStatsError: Error, CustomStringConvertible, Equatable, Senda
         public static let invalidArgument = Code(rawValue: "invalidArgument")
         /// A stage's persisted inputs are missing (exit code 1).
         public static let missingStageInput = Code(rawValue: "missingStageInput")
+        /// Something inside the output folder that sectorstats did not make (a symbolic link
+        /// where it keeps a folder or file): refused rather than followed (exit code 1).
+        public static let unsafeOutputFolder = Code(rawValue: "unsafeOutputFolder")
         public static let internalError = Code(rawValue: "internalError")
     }
 

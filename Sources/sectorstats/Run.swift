@@ -287,6 +287,9 @@ final class MetricsTarget: Sendable {
 }
 
 /// SIGTERM/SIGINT stop the run cleanly: temporary work is removed, published outputs stay.
+/// The stop waits for a step that changes OUT to end (``StopGate``), so what it reports is
+/// what `latest` shows: stopped before publication (exit 128+signal, outputs unchanged), or
+/// the run had already completed (exit 0, the run published).
 enum Signals {
     /// Installs the handlers; keep the returned sources alive for as long as they should act.
     /// `onStop` runs before the process exits, with the exit code.
@@ -296,12 +299,23 @@ enum Signals {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {
-                let message = "stopped by signal \(sig); partial work removed, published outputs unchanged"
-                ErrorOutput.write(message: message, counts: ["signal": String(sig), "exit_code": String(128 + sig)],
-                                  text: "sectorstats: \(message)\n")
+                let code: Int32
+                switch StopGate.shared.requestStop() {
+                case .stopped:
+                    code = 128 + sig
+                    let message = "stopped by signal \(sig); partial work removed, published outputs unchanged"
+                    ErrorOutput.write(message: message, counts: ["signal": String(sig), "exit_code": String(code)],
+                                      text: "sectorstats: \(message)\n", last: true)
+                case .completed(let run):
+                    code = 0
+                    let message = "signal \(sig) arrived after the run had completed\(run.map { " (published \($0))" } ?? ""); exiting 0"
+                    ErrorOutput.write(level: "warning", message: message,
+                                      counts: ["signal": String(sig), "exit_code": "0"].merging(run.map { ["run": $0] } ?? [:]) { $1 },
+                                      text: "sectorstats: warning: \(message)\n", last: true)
+                }
                 SectorStatsCleanup.removeTemporaryWork()
-                onStop(128 + sig)
-                exit(128 + sig)
+                onStop(code)
+                exit(code)
             }
             source.resume()
             sources.append(source)

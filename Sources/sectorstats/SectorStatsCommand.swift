@@ -22,10 +22,14 @@ struct SectorStatsCommand: ParsableCommand {
         do {
             var command = try parseAsRoot()
             try command.run()
+            // A stop by signal under way ends the process with its own code and message.
+            StopGate.shared.yieldToStop()
         } catch let code as ExitCode {
             // Already reported (`fail`), or a plain exit status.
+            StopGate.shared.yieldToStop()
             exit(withError: code)
         } catch {
+            StopGate.shared.yieldToStop()
             let status = exitCode(for: error)
             guard ErrorOutput.json, status != .success else { exit(withError: error) }
             ErrorOutput.write(message: message(for: error), counts: ["exit_code": String(status.rawValue)])
@@ -46,14 +50,12 @@ enum ErrorOutput {
     }()
 
     /// `text`: the plain line (default `sectorstats: error: MESSAGE`).
-    static func write(level: String = "error", message: String, counts: [String: String] = [:], text: String? = nil) {
-        let err = OutputStream.standardError()
-        if json {
-            err.write(SectorStatsLogHandler.jsonLine(level: level, stage: nil, message: message, counts: counts))
-        } else {
-            err.write(text ?? "sectorstats: error: \(TerminalText.escaped(message))\n")
-        }
-        err.flush()
+    /// `last`: the line a stop by signal ends with (no line may follow it).
+    static func write(level: String = "error", message: String, counts: [String: String] = [:], text: String? = nil,
+                      last: Bool = false) {
+        let line = json ? SectorStatsLogHandler.jsonLine(level: level, stage: nil, message: message, counts: counts)
+            : text ?? "sectorstats: \(level): \(TerminalText.escaped(message))\n"
+        if last { SectorStatsLogHandler.writeLastLine(line) } else { SectorStatsLogHandler.writeLine(line) }
     }
 }
 
@@ -102,6 +104,9 @@ struct ReadOptions: ParsableArguments {
 
 /// Prints a core error as one line on stderr and exits with the matching code.
 func fail(_ error: Error) -> ExitCode {
+    // An error caused by a stop under way (its temporary work removed) is not reported: the
+    // stop's message and exit code are the ones that hold.
+    StopGate.shared.yieldToStop()
     // Foundation's file errors in words (not `Code=513`).
     let error: Error = error is SectorStatsError || !(error is CocoaError || (error as NSError).domain == NSPOSIXErrorDomain)
         ? error : SectorStatsError(describing: error)

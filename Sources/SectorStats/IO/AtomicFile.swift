@@ -165,9 +165,10 @@ public final class AtomicFile {
         }
     }
 
-    /// Makes the file durable and visible under its final name.
-    public func commit() throws {
-        guard !committed else { return }
+    /// Makes the file durable under its temporary name; ``commit()`` then only renames it
+    /// (for a file that must appear in the same step as something else, after it).
+    public func sync() throws {
+        guard !committed, fd >= 0 else { return }
         // The last, partial block: the ordinary way (its length need not be a block multiple).
         try dropDirect()
         flusher.sync {}
@@ -176,6 +177,12 @@ public final class AtomicFile {
         }
         close(fd)
         fd = -1
+    }
+
+    /// Makes the file durable and visible under its final name.
+    public func commit() throws {
+        guard !committed else { return }
+        try sync()
         guard rename(temporaryPath, path) == 0 else {
             throw SectorStatsError(.fileNotWritable, file: path, "rename failed: \(String(cString: strerror(errno)))")
         }

@@ -23,21 +23,46 @@ final class FileByteSource: ByteSource {
 
     /// Opens `path` for reading, optionally limited to `range` (byte offsets).
     init(path: String, range: Range<Int64>? = nil) throws {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused below).
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else {
             throw SectorStatsError(.fileNotReadable, file: path, "cannot open: \(String(cString: strerror(errno)))")
         }
         var st = stat()
-        if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR {
+        guard fstat(fd, &st) == 0 else {
+            let why = String(cString: strerror(errno))
+            close(fd)
+            throw SectorStatsError(.fileNotReadable, file: path, "cannot stat: \(why)")
+        }
+        switch st.st_mode & S_IFMT {
+        case S_IFREG:
+            break
+        case S_IFDIR:
             close(fd)
             throw SectorStatsError(.fileNotReadable, file: path, "is a directory, expected a CSV file")
+        default:
+            // A FIFO, socket or device could block forever or never end; stdin is read as `-`.
+            let kind = Self.kindName(st.st_mode & S_IFMT)
+            close(fd)
+            throw SectorStatsError(.fileNotReadable, file: path, "is \(kind), not a regular file: sectorstats reads files only (pipe data in as `-` where a command takes stdin, or save it to a file first)")
         }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
         self.fd = fd
         self.path = path
         self.ownsDescriptor = true
         self.offset = range?.lowerBound ?? 0
         self.end = range?.upperBound
         self.seekable = lseek(fd, 0, SEEK_CUR) >= 0
+    }
+
+    static func kindName(_ type: mode_t) -> String {
+        switch type {
+        case S_IFIFO: return "a FIFO (named pipe)"
+        case S_IFSOCK: return "a socket"
+        case S_IFCHR: return "a character device"
+        case S_IFBLK: return "a block device"
+        default: return "a special file"
+        }
     }
 
     /// Wraps an already open descriptor (stdin) without taking ownership.

@@ -44,7 +44,9 @@ public enum MergeAndPublish {
     @discardableResult
     public static func run(_ request: Request) throws -> (run: String, result: MergeResult) {
         let out = (request.outputDirectory as NSString).standardizingPath
+        let started = Timestamp.now()
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        try OutputLayout.check(out)
         let lock = try RunLock(folder: out)
         defer { withExtendedLifetime(lock) {} }
         let publisher = Publisher(outputDirectory: out)
@@ -83,6 +85,7 @@ public enum MergeAndPublish {
         var files = merged.aggregate.files.map { Publisher.File(name: $0, path: tmp + "/" + $0, rows: merged.aggregate.tables[$0] ?? 0) }
         files.append(.init(name: MergeStage.quarantineFile, path: tmp + "/" + MergeStage.quarantineFile,
                            rows: merged.normalize.quarantineRows))
+        var statusFile: AtomicFile?
         let id = try publisher.publish(files) { outputs in
             Manifest.make(pipeline: request.pipelineName, asOf: request.settings.asOf,
                           inputs: inputs.map { ($0, "given") }, normalize: merged.normalize,
@@ -92,6 +95,17 @@ public enum MergeAndPublish {
         } extras: { folder, id in
             // The run's reports, as `run` publishes them (left out if they cannot be written).
             try? ReportWriter.writeRunReports(into: folder, runID: id, publishedFigures: nil)
+        } beforeSwitch: { id in
+            // The status follows `latest` as `run`'s does: staged now, in place right after.
+            let status = RunStatus(pipeline: request.pipelineName, startedAt: started, finishedAt: Timestamp.now(), outcome: "success",
+                                   message: nil, outputFolder: out, published: out + "/runs/" + id,
+                                   stages: [StageOutcome(stage: .aggregate, action: .ran, reason: request.states.isEmpty ? "merge" : "combine",
+                                                         seconds: seconds)],
+                                   registrations: merged.normalize.registrations, funding: merged.normalize.funding,
+                                   tables: merged.aggregate.tables)
+            statusFile = try JSON.staged(status, to: out + "/" + PipelineRunner.statusFile)
+        } afterSwitch: {
+            try? statusFile?.commit()
         }
         return (id, merged)
     }

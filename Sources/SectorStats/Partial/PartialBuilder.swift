@@ -112,16 +112,19 @@ public enum PartialBuilder {
         }
         meta.key = key
         try JSON.write(meta, to: tmp + "/" + PartialFormat.metaFile)
-        // A partial of this key may be there (a concurrent shard, a retry): same content.
-        let old = folder + "/.old-" + key + "-\(ProcessInfo.processInfo.processIdentifier)"
-        if FileManager.default.fileExists(atPath: final) {
-            try? FileManager.default.moveItem(atPath: final, toPath: old)
+        // Into place in one step that a stop by signal waits for (it removes `tmp` otherwise).
+        try StopGate.shared.step {
+            // A partial of this key may be there (a concurrent shard, a retry): same content.
+            let old = folder + "/.old-" + key + "-\(ProcessInfo.processInfo.processIdentifier)"
+            if FileManager.default.fileExists(atPath: final) {
+                try? FileManager.default.moveItem(atPath: final, toPath: old)
+            }
+            guard rename(tmp, final) == 0 else {
+                throw SectorStatsError(.fileNotWritable, file: final, "cannot move the partial into place: \(String(cString: strerror(errno)))")
+            }
+            try? FileManager.default.removeItem(atPath: old)
+            AtomicFile.syncDirectory(folder)
         }
-        guard rename(tmp, final) == 0 else {
-            throw SectorStatsError(.fileNotWritable, file: final, "cannot move the partial into place: \(String(cString: strerror(errno)))")
-        }
-        try? FileManager.default.removeItem(atPath: old)
-        AtomicFile.syncDirectory(folder)
         return meta
     }
 

@@ -23,7 +23,9 @@ public struct SectorStatsLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    private static let lock = Mutex(())
+    /// Serializes lines on stderr; true once the last line of a stop by signal is written
+    /// (nothing may follow it).
+    private static let lock = Mutex(false)
 
     public func log(event: LogEvent) {
         var all = metadata
@@ -41,8 +43,29 @@ public struct SectorStatsLogHandler: LogHandler {
             for (k, v) in all { object[k] = "\(v)" }
             line = Self.jsonLine(level: event.level.rawValue, stage: stage, message: "\(event.message)", counts: object)
         }
-        SectorStatsLogHandler.lock.withLock { _ in
-            FileHandle.standardError.write(Data(line.utf8))
+        Self.writeLine(line)
+    }
+
+    /// Writes one whole line on stderr (log lines and fatal errors alike, so lines never
+    /// interleave); dropped once a stop's last line is written.
+    public static func writeLine(_ line: String) {
+        lock.withLock { closed in
+            if !closed { FileHandle.standardError.write(Data(line.utf8)) }
+        }
+    }
+
+    /// Writes the line a stop by signal ends with: no line follows it on stderr. Not even
+    /// from C code writing to stderr itself (libxlsxwriter reports its own errors): the
+    /// descriptor is pointed at /dev/null once the line is out.
+    public static func writeLastLine(_ line: String) {
+        lock.withLock { closed in
+            if !closed { FileHandle.standardError.write(Data(line.utf8)) }
+            closed = true
+            let null = open("/dev/null", O_WRONLY | O_CLOEXEC)
+            if null >= 0 {
+                dup2(null, STDERR_FILENO)
+                close(null)
+            }
         }
     }
 

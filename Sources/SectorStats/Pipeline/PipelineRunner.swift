@@ -123,6 +123,8 @@ public final class PipelineRunner {
                 out.append((s, "stale: " + PipelineRunner.changed(old: r.keyParts, new: parts)))
             } else if !store.intact(r) {
                 out.append((s, "stale: outputs missing or changed"))
+            } else if let why = stage(s).outsideOutputsChange(context(s)) {
+                out.append((s, "stale: " + why))
             } else {
                 out.append((s, "fresh (finished \(r.finishedAt))"))
             }
@@ -159,32 +161,49 @@ public final class PipelineRunner {
     // MARK: - Run
 
     /// Runs the selected stages. Throws on failure; the previous published outputs are
-    /// untouched unless export finished.
+    /// untouched unless the run completed. The run's last step publishes (export switches
+    /// `latest`) and writes `status.json` together, after every other write, so what the
+    /// exit code, the message, `status.json` and `latest` say always agree.
     @discardableResult
     public func run() throws -> RunStatus {
         let started = Timestamp.now()
-        try FileManager.default.createDirectory(atPath: request.outputDirectory, withIntermediateDirectories: true)
-        let lock = try RunLock(folder: request.outputDirectory)
+        let out = request.outputDirectory
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        try OutputLayout.check(out)
+        let lock = try RunLock(folder: out)
         defer { withExtendedLifetime(lock) {} }
         store.sweep()
-        Publisher(outputDirectory: request.outputDirectory, keepRuns: request.keepRuns).sweep()
+        Publisher(outputDirectory: out, keepRuns: request.keepRuns).sweep()
         var status = RunStatus(pipeline: request.pipeline.name, startedAt: started, finishedAt: "", outcome: "running",
-                               message: nil, outputFolder: request.outputDirectory, published: nil, stages: [],
+                               message: nil, outputFolder: out, published: nil, stages: [],
                                registrations: nil, funding: nil, tables: [:])
         do {
+            try OutputLayout.makeFolder(out + "/stages", in: out)
             var previous: StageRecord?
             for s in StageName.allCases {
                 previous = try step(s, previous: previous)
             }
-            status.outcome = "success"
+            try finish(&status)
         } catch {
             status.outcome = "failure"
             status.message = "\(error)"
             status.stages = outcomes
+            status.published = Publisher(outputDirectory: out).latestRun().map { out + "/runs/" + $0 }
             status.finishedAt = Timestamp.now()
-            try? JSON.write(status, to: request.outputDirectory + "/" + PipelineRunner.statusFile)
+            // (Not while a stop by signal is under way: the process ends in this step.)
+            StopGate.shared.step { try? JSON.write(status, to: out + "/" + PipelineRunner.statusFile) }
             throw error
         }
+        for s in stages { s.afterRun(context(s.name)) }
+        return status
+    }
+
+    /// The run's last step: the export stage's run folder published (when export ran) and the
+    /// status written with it, the status staged durably before `latest` switches and renamed
+    /// into place right after; a stop by signal waits for the step and then reports the run
+    /// as completed.
+    private func finish(_ status: inout RunStatus) throws {
+        let out = request.outputDirectory
         status.stages = outcomes
         if let n = try? JSON.read(NormalizeResult.self, from: store.folder(.aggregate) + "/" + MergeStage.normalizeFile) {
             status.registrations = n.registrations
@@ -193,17 +212,33 @@ public final class PipelineRunner {
         if let a = try? JSON.read(AggregateSummary.self, from: store.folder(.aggregate) + "/" + MergeStage.summaryFile) {
             status.tables = a.tables
         }
-        status.published = (try? FileManager.default.destinationOfSymbolicLink(atPath: request.outputDirectory + "/latest"))
-            .map { request.outputDirectory + "/" + $0 }
-        status.finishedAt = Timestamp.now()
-        try JSON.write(status, to: request.outputDirectory + "/" + PipelineRunner.statusFile)
-        return status
+        status.outcome = "success"
+        let exportRan = outcomes.contains { $0.stage == .export && $0.action == .ran }
+        try StopGate.shared.step {
+            var file: AtomicFile?
+            var written = status
+            func stageStatus(published: String?) throws {
+                written.published = published.map { out + "/runs/" + $0 }
+                written.finishedAt = Timestamp.now()
+                file = try JSON.staged(written, to: out + "/" + PipelineRunner.statusFile)
+            }
+            var published: String?
+            if exportRan {
+                published = try stage(.export).publish(context(.export), beforeSwitch: { try stageStatus(published: $0) })
+            } else {
+                try stageStatus(published: Publisher(outputDirectory: out).latestRun())
+            }
+            // `latest` (if it changed) now shows this run: the status follows it.
+            try? file?.commit()
+            status = written
+            StopGate.shared.markCompleted(run: published)
+        }
     }
 
     private func step(_ s: StageName, previous: StageRecord?) throws -> StageRecord? {
         let context = context(s)
         let log = context.log
-        let present = stage(s).outsideOutputsPresent(context)
+        let outsideChange = stage(s).outsideOutputsChange(context)
         if !request.selection.contains(s) {
             guard let r = store.record(s), store.intact(r) else {
                 if s < StageName.allCases.first(where: request.selection.contains) ?? .ingest {
@@ -217,14 +252,14 @@ public final class PipelineRunner {
             return r
         }
         let (key, parts) = try key(for: s, previous: previous)
-        if !request.force && !request.selection.forces, let r = store.record(s), r.key == key, store.intact(r), present {
+        if !request.force && !request.selection.forces, let r = store.record(s), r.key == key, store.intact(r), outsideChange == nil {
             log.info("fresh, skipped", metadata: ["key": "\(key.prefix(12))"])
             outcomes.append(StageOutcome(stage: s, action: .skipped, reason: "fresh", seconds: 0))
             return r
         }
         let reason = store.record(s).map { r in
             r.key != key ? PipelineRunner.changed(old: r.keyParts, new: parts)
-                : (!store.intact(r) ? "outputs missing or changed" : (present ? "forced" : "partials missing"))
+                : (!store.intact(r) ? "outputs missing or changed" : (outsideChange ?? "forced"))
         } ?? "never run"
         log.info("running", metadata: ["reason": "\(reason)"])
         let clock = ContinuousClock.now

@@ -43,10 +43,22 @@ protocol PipelineStage {
     func keyParts(_ context: StageContext) throws -> [String: String]
     /// Whether what the stage keeps outside its folder (the partials) is still there.
     func outsideOutputsPresent(_ context: StageContext) -> Bool
+    /// Why what the stage made outside its folder is not as its record says (the partials
+    /// gone, the published run changed), or nil when it is: the stage is fresh only then.
+    func outsideOutputsChange(_ context: StageContext) -> String?
+    /// Makes the committed outputs visible outside OUT/stages (export: switches `latest`), in
+    /// the run's last step; `beforeSwitch(run)` runs just before the one step that makes them
+    /// visible (the runner stages the run's status there). Returns the run id it published.
+    func publish(_ context: StageContext, beforeSwitch: (String) throws -> Void) throws -> String?
+    /// Housekeeping once the run is complete (pruning); failures are not the run's.
+    func afterRun(_ context: StageContext)
     /// Reads the persisted inputs, writes the outputs into `folder`, returns their names.
     func run(into folder: String, _ context: StageContext) throws -> [String]
 }
 
 extension PipelineStage {
     func outsideOutputsPresent(_ context: StageContext) -> Bool { true }
+    func outsideOutputsChange(_ context: StageContext) -> String? { outsideOutputsPresent(context) ? nil : "partials missing" }
+    func publish(_ context: StageContext, beforeSwitch: (String) throws -> Void) throws -> String? { nil }
+    func afterRun(_ context: StageContext) {}
 }

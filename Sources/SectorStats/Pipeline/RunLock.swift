@@ -13,9 +13,20 @@ public final class RunLock {
     /// Takes the lock or throws `locked` at once (no waiting: cron runs must not pile up).
     public init(folder: String) throws {
         path = folder + "/.lock"
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        // Never through a link (it could point at a file of the user's, which the pid would
+        // overwrite), and only a regular file.
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0o644)
         guard fd >= 0 else {
+            if errno == ELOOP {
+                throw SectorStatsError(.unsafeOutputFolder, file: path,
+                                       "OUT/.lock is a symbolic link; sectorstats never follows a link inside its output folder: remove the link, or choose another --out")
+            }
             throw SectorStatsError(.fileNotWritable, file: path, "cannot open the lock file: \(String(cString: strerror(errno)))")
+        }
+        var st = stat()
+        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG else {
+            close(fd)
+            throw SectorStatsError(.unsafeOutputFolder, file: path, "OUT/.lock is not a regular file: move it away, or choose another --out")
         }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let holder = RunLock.holder(fd)

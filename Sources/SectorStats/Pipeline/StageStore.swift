@@ -85,22 +85,25 @@ struct StageStore {
         let record = StageRecord(stage: s, key: key, keyParts: keyParts, outputs: recorded,
                                  finishedAt: Timestamp.now(), seconds: seconds)
         try JSON.write(record, to: tmp + "/stage.json")
-        let final = folder(s)
-        let old = root + "/.old-" + s.folderName + "-\(ProcessInfo.processInfo.processIdentifier)"
-        if FileManager.default.fileExists(atPath: final) {
-            try FileManager.default.moveItem(atPath: final, toPath: old)
+        // Into place in one step that a stop by signal waits for (it removes `tmp` otherwise).
+        try StopGate.shared.step {
+            let final = folder(s)
+            let old = root + "/.old-" + s.folderName + "-\(ProcessInfo.processInfo.processIdentifier)"
+            if FileManager.default.fileExists(atPath: final) {
+                try FileManager.default.moveItem(atPath: final, toPath: old)
+            }
+            try FileManager.default.moveItem(atPath: tmp, toPath: final)
+            Cleanup.shared.unregister(tmp)
+            try? FileManager.default.removeItem(atPath: old)
+            AtomicFile.syncDirectory(root)
         }
-        try FileManager.default.moveItem(atPath: tmp, toPath: final)
-        Cleanup.shared.unregister(tmp)
-        try? FileManager.default.removeItem(atPath: old)
-        AtomicFile.syncDirectory(root)
         return record
     }
 
     /// Removes leftovers of killed runs (temporary and old stage folders).
     func sweep() {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: root) else { return }
-        for n in names where n.hasPrefix(".tmp-") || n.hasPrefix(".old-") {
+        for n in names where (n.hasPrefix(".tmp-") || n.hasPrefix(".old-")) && OutputLayout.isFolder(root + "/" + n) {
             try? FileManager.default.removeItem(atPath: root + "/" + n)
         }
     }
@@ -139,11 +142,17 @@ enum JSON {
     }
 
     static func write<T: Encodable>(_ value: T, to path: String) throws {
+        try staged(value, to: path).commit()
+    }
+
+    /// Writes `value` durably under a temporary name; `commit()` then renames it into place.
+    static func staged<T: Encodable>(_ value: T, to path: String) throws -> AtomicFile {
         var data = try encoder().encode(value)
         data.append(0x0A)
         let f = try AtomicFile(path: path)
         try data.withUnsafeBytes { try f.write($0) }
-        try f.commit()
+        try f.sync()
+        return f
     }
 
     static func read<T: Decodable>(_ type: T.Type, from path: String) throws -> T {

@@ -1,8 +1,9 @@
 import Foundation
 
-/// The export stage: checks the quarantine limit, then publishes the merge's tables, the
-/// quarantine (and, when the pipeline asks, the clean tables) with their manifest as one
-/// atomic set (``Publisher``), and prunes the partials no kept run refers to.
+/// The export stage: checks the quarantine limit, then stages the merge's tables, the
+/// quarantine (and, when the pipeline asks, the clean tables) with their manifest as one run
+/// folder (``Publisher``); the runner publishes it (``publish(_:)``) in the run's last step,
+/// after the stage's record, and then old runs and partials no kept run refers to are pruned.
 struct PublishStage: PipelineStage {
     let name = StageName.export
     static let publishedFile = "published.json"
@@ -51,7 +52,7 @@ struct PublishStage: PipelineStage {
                 files.append(.init(name: file, path: tmp + "/" + file, rows: rows))
             }
         }
-        let id = try publisher.publish(files) { outputs in
+        let staged = try publisher.stage(files) { outputs in
             Manifest.make(pipeline: request.pipeline.name, asOf: request.asOf,
                           inputs: (metas.registrations + metas.funding).map { ($0.meta, normalizeRan ? partials.status(of: $0.meta.key) : "reused") },
                           normalize: normalize, aggregate: aggregate, outputs: outputs,
@@ -68,10 +69,69 @@ struct PublishStage: PipelineStage {
         }
         // (The clean tables' copies in the run folder are the ones kept.)
         for f in files where f.path.hasPrefix(tmp + "/") { try? FileManager.default.removeItem(atPath: f.path) }
-        PartialStage.prune(folder: partialsFolder, keeping: keptPartialKeys(current: partials, request: request))
-        log.notice("published", metadata: ["folder": "\(request.outputDirectory)/latest", "run": "\(id)"])
-        try JSON.write(["run": id], to: tmp + "/" + Self.publishedFile)
+        // What the run folder holds, by size: the export stage is fresh only while `latest`
+        // points to this run and holds all of it.
+        var sizes: [String: Int64] = [:]
+        for n in try FileManager.default.contentsOfDirectory(atPath: staged.folder) {
+            let attrs = try FileManager.default.attributesOfItem(atPath: staged.folder + "/" + n)
+            sizes[n] = (attrs[.size] as? NSNumber)?.int64Value ?? -1
+        }
+        do {
+            try JSON.write(Published(run: staged.id, files: sizes), to: tmp + "/" + Self.publishedFile)
+        } catch {
+            publisher.unstage(staged)
+            throw error
+        }
         return [Self.publishedFile]
+    }
+
+    /// The export stage's record of the run it staged: published by ``publish(_:)``.
+    struct Published: Codable {
+        var run: String
+        /// Every file of the run folder, by name, with its size in bytes.
+        var files: [String: Int64]
+    }
+
+    private func published(_ context: StageContext) -> Published? {
+        try? JSON.read(Published.self, from: context.store.folder(name) + "/" + Self.publishedFile)
+    }
+
+    func outsideOutputsChange(_ context: StageContext) -> String? {
+        guard let p = published(context) else { return "no published run recorded" }
+        let publisher = Publisher(outputDirectory: context.request.outputDirectory)
+        return publisher.incompleteness(of: p.run, files: p.files)
+    }
+
+    /// Installs the staged run folder and switches `latest` to it; `beforeSwitch(run)` runs
+    /// just before the switch. A failure leaves `latest` as it was and removes the run folder.
+    func publish(_ context: StageContext, beforeSwitch: (String) throws -> Void) throws -> String? {
+        guard let p = published(context) else {
+            throw SectorStatsError(.missingStageInput, file: context.store.folder(name) + "/" + Self.publishedFile, "the export stage's record is missing")
+        }
+        let publisher = Publisher(outputDirectory: context.request.outputDirectory, keepRuns: context.request.keepRuns)
+        guard let staged = publisher.staged(p.run) else {
+            throw SectorStatsError(.missingStageInput, file: publisher.runs + "/.tmp-" + p.run, "the run folder to publish is missing")
+        }
+        do {
+            try publisher.install(staged)
+            try beforeSwitch(p.run)
+            try publisher.switchLatest(to: p.run)
+        } catch {
+            publisher.unstage(staged)
+            publisher.discard(p.run)
+            throw error
+        }
+        context.log.notice("published", metadata: ["folder": "\(context.request.outputDirectory)/latest", "run": "\(p.run)"])
+        return p.run
+    }
+
+    /// Prunes old runs and the partials that no kept run refers to.
+    func afterRun(_ context: StageContext) {
+        let request = context.request
+        let publisher = Publisher(outputDirectory: request.outputDirectory, keepRuns: request.keepRuns)
+        if let current = published(context)?.run { publisher.prune(current: current) }
+        guard let partials = try? JSON.read(PartialList.self, from: context.store.folder(.normalize) + "/" + PartialList.file) else { return }
+        PartialStage.prune(folder: context.partialsFolder, keeping: keptPartialKeys(current: partials, request: request))
     }
 
     /// The partials that the kept runs and the normalize stage's list refer to.
