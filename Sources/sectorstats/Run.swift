@@ -291,6 +291,8 @@ final class MetricsTarget: Sendable {
 /// what `latest` shows: stopped before publication (exit 128+signal, outputs unchanged), or
 /// the run had already completed (exit 0, the run published).
 enum Signals {
+    private static let stopping = Atomic<Bool>(false)
+
     /// Installs the handlers; keep the returned sources alive for as long as they should act.
     /// `onStop` runs before the process exits, with the exit code.
     static func install(onStop: @escaping @Sendable (Int32) -> Void = { _ in }) -> [DispatchSourceSignal] {
@@ -299,6 +301,8 @@ enum Signals {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {
+                // One stop per process: a second signal (SIGINT after SIGTERM) leaves it to the first.
+                guard !stopping.exchange(true, ordering: .acquiringAndReleasing) else { return }
                 let code: Int32
                 switch StopGate.shared.requestStop() {
                 case .stopped:
