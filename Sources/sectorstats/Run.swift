@@ -286,18 +286,32 @@ final class MetricsTarget: Sendable {
     }
 }
 
-/// SIGTERM/SIGINT stop the run cleanly: temporary work is removed, published outputs stay.
+/// SIGTERM/SIGINT/SIGHUP stop the run cleanly: temporary work is removed, published outputs stay.
 /// The stop waits for a step that changes OUT to end (``StopGate``), so what it reports is
 /// what `latest` shows: stopped before publication (exit 128+signal, outputs unchanged), or
 /// the run had already completed (exit 0, the run published).
 enum Signals {
     private static let stopping = Atomic<Bool>(false)
 
+    private static func isIgnored(_ sig: Int32) -> Bool {
+        #if os(Linux)
+        var current = sigaction()
+        guard sigaction(sig, nil, &current) == 0 else { return false }
+        // (Handlers are C function pointers: compared by address. SIG_IGN is 1.)
+        guard let handler = current.__sigaction_handler.sa_handler else { return false }
+        return unsafeBitCast(handler, to: Int.self) == 1
+        #else
+        return false
+        #endif
+    }
+
     /// Installs the handlers; keep the returned sources alive for as long as they should act.
     /// `onStop` runs before the process exits, with the exit code.
     static func install(onStop: @escaping @Sendable (Int32) -> Void = { _ in }) -> [DispatchSourceSignal] {
         var sources: [DispatchSourceSignal] = []
-        for sig in [SIGTERM, SIGINT] {
+        for sig in [SIGTERM, SIGINT, SIGHUP] {
+            // A SIGHUP ignored at start (`nohup`) stays ignored: the run outlives its terminal.
+            if sig == SIGHUP, Self.isIgnored(sig) { continue }
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {

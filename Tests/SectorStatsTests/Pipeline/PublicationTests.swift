@@ -165,6 +165,38 @@ final class PublicationTests: XCTestCase {
         print("SIGTERM: \(kills) kills in \(attempts) runs: \(stopped) stopped (by stage \(stagesHit)), \(completedAnyway) completed first, \(beforeHandler) before the handler")
     }
 
+    func testSIGHUP_stopsLikeSIGTERM_unlessIgnoredFromTheStartAsUnderNohup() throws {
+        let dir = try project()
+        let out = dir.path + "/out"
+        XCTAssertEqual(try CLI.run(args(), in: dir.path).status, 0)
+        let before = latest(out)
+        let p = try CLI.start(args(["--force"]), in: dir.path)
+        XCTAssertTrue(CLI.waitUntilBuilding(p, stages: out + "/stages"), "the run finished before it could be stopped")
+        kill(p.process.processIdentifier, SIGHUP)
+        let r = try p.wait()
+        XCTAssertEqual(r.status, 128 + SIGHUP, r.stderr)
+        XCTAssertTrue(r.stderr.split(separator: "\n").last?.contains("stopped by signal 1") ?? false, r.stderr)
+        XCTAssertEqual(latest(out), before)
+        // Under nohup the hangup is ignored: the run completes and publishes.
+        let nohup = Process()
+        nohup.executableURL = URL(fileURLWithPath: "/usr/bin/nohup")
+        nohup.arguments = [CLI.binary] + args(["--force"])
+        nohup.currentDirectoryURL = URL(fileURLWithPath: dir.path)
+        nohup.standardOutput = FileHandle.nullDevice
+        nohup.standardError = FileHandle.nullDevice
+        try nohup.run()
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline && !FileManager.default.fileExists(atPath: out + "/stages/.tmp-02_normalize-\(nohup.processIdentifier)") && nohup.isRunning {
+            usleep(2_000)
+        }
+        XCTAssertTrue(nohup.isRunning, "the run finished before the hangup")
+        kill(nohup.processIdentifier, SIGHUP)
+        nohup.waitUntilExit()
+        XCTAssertEqual(nohup.terminationStatus, 0)
+        XCTAssertNotEqual(latest(out), before)
+        try assertConsistent(out, "after a run under nohup")
+    }
+
     // MARK: - A full disk at any write
 
     /// Leaves about `bytes` free on the file system of `folder` (a filler file); returns its path.
