@@ -25,13 +25,19 @@ public struct MergeStage {
     public static let quarantineColumns = ["source", "line", "field", "reason", "detail", "raw"]
 
     /// Merges the partials and writes the tables and the quarantine into `folder`.
+    /// `reusingQuarantine`: a `quarantine.csv.gz` these partials already gave at this gzip level
+    /// (``quarantineKey(_:gzipLevel:)``), copied instead of written again.
     public static func run(registrations: [Partial], funding: [Partial], regions: RegionTable, settings: AggregateSettings,
-                           folder: String) throws -> MergeResult {
+                           folder: String, reusingQuarantine reused: String? = nil) throws -> MergeResult {
         try checkKinds(registrations: registrations, funding: funding)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         // The quarantine on a thread of its own, from start to end.
         let quarantine = Background {
-            try writeQuarantine(registrations + funding, to: folder + "/" + quarantineFile, level: settings.gzipLevel)
+            if let reused {
+                try FileManager.default.copyItem(atPath: reused, toPath: folder + "/" + quarantineFile)
+                return (registrations + funding).reduce(0) { $0 + $1.meta.quarantineEntries }
+            }
+            return try writeQuarantine(registrations + funding, to: folder + "/" + quarantineFile, level: settings.gzipLevel)
         }
         defer { quarantine.wait() }
         // Funding duplicates need no registry: settled meanwhile, partial by partial.
@@ -186,6 +192,14 @@ public struct MergeStage {
         } else {
             total = part
         }
+    }
+
+    /// What the bytes of `quarantine.csv.gz` depend on: the partials in order (by key: their
+    /// content), the gzip level and the program — not the relief purposes or the as-of date.
+    static func quarantineKey(_ partials: [Partial], gzipLevel: Int) -> String {
+        let parts = ["program=" + SectorStatsVersion.string, "gzip_level=\(gzipLevel)"]
+            + partials.map { "\($0.meta.kind.rawValue)=\($0.meta.key)" }
+        return ContentHash.text(parts.joined(separator: "\n"))
     }
 
     /// Writes every refused row of the partials, sorted by source (UTF-8 bytes), then line
