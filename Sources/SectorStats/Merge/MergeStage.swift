@@ -141,7 +141,11 @@ public struct MergeStage {
                     guard u < units.count else { break }
                     let (p, b) = units[u]
                     let partial = funding[p]
-                    let context = try contexts[p].get { try FundingContext(partial, index: index) }
+                    let context = try contexts[p].get {
+                        let context = try FundingContext(partial, index: index)
+                        partial.evict(PartialFormat.namesFile)  // copied or resolved: not read again
+                        return context
+                    }
                     if current?.partial != p {
                         if let done = current { try add(done.part, to: &total) }
                         var part = FundingPartial(asOf: asOf, index: index, reliefPurposes: relief)
@@ -174,6 +178,9 @@ public struct MergeStage {
                         try accumulate(batch, resolved: context.resolved, index: index, into: &part, tally: &tally)
                     }
                     guard cursor.atEnd else { throw partial.corrupt(PartialFormat.factsFile, "block \(b + 1) has bytes after its rows") }
+                    // Read once: its pages leave the process now, not with the partial's last
+                    // block (the record-id set is being filled meanwhile).
+                    partial.evict(PartialFormat.factsFile, range: range)
                     current = (p, part)
                     if left[p].finishOne() {
                         partial.evict(PartialFormat.factsFile)
