@@ -5,7 +5,8 @@
 #   (a) the C libcsv field counter on the same files (the floor, one core)
 #   (b) sectorstats read-count, 1 and 2 threads (the Swift reader alone)
 #   (c) a full `sectorstats run` from scratch
-#   (d) a merge-only rerun (--stage aggregate: what a change of relief purposes reruns)
+#   (d) a merge-only rerun (--stage aggregate: what a change of relief purposes reruns; the
+#       quarantine does not depend on them, so it is copied from the previous merge)
 #   (e) a no-op rerun (everything fresh: inputs hashed, nothing else), beside the hashing alone
 #   (g) incremental: the funding rows as 10 files; after a full run, an 11th file added
 #   (h) disk: the intermediates a full run leaves under OUT/stages (partials included)

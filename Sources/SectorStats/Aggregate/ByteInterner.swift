@@ -28,7 +28,12 @@ struct ByteInterner: Sendable {
     /// The id of `key`, adding it when new.
     @inline(__always)
     mutating func intern(_ key: UnsafeBufferPointer<UInt8>) -> Int32 {
-        let hash = Self.hash(key)
+        intern(key, hash: Self.hash(key))
+    }
+
+    /// ``intern(_:)`` of a key whose ``hash(_:)`` is known.
+    @inline(__always)
+    mutating func intern(_ key: UnsafeBufferPointer<UInt8>, hash: UInt64) -> Int32 {
         let (id, position) = probe(key, hash)
         if let id { return id }
         precondition(storage.count + key.count < 1 << 32, "more than 4 GiB of interned bytes")
@@ -68,6 +73,27 @@ struct ByteInterner: Sendable {
         let hash = Self.hash(key)
         slots.withUnsafeBufferPointer { table in
             if let base = table.baseAddress { Prefetch.forRead(base + (Int(truncatingIfNeeded: hash) & (table.count - 1))) }
+        }
+    }
+
+    /// Starts loading the slot where a key of this ``hash(_:)`` is probed first.
+    @inline(__always)
+    func prefetch(hash: UInt64) {
+        slots.withUnsafeBufferPointer { table in
+            if let base = table.baseAddress { Prefetch.forRead(base + (Int(truncatingIfNeeded: hash) & (table.count - 1))) }
+        }
+    }
+
+    /// Starts loading the bytes of the string in that first slot, if any: a look-up compares
+    /// them (call it once the slot itself has had time to load).
+    @inline(__always)
+    func prefetchBytes(hash: UInt64) {
+        slots.withUnsafeBufferPointer { table in
+            let slot = table[Int(truncatingIfNeeded: hash) & (table.count - 1)]
+            guard slot.key != 0 else { return }
+            storage.withUnsafeBufferPointer { bytes in
+                if let base = bytes.baseAddress { Prefetch.forRead(base + Int(slot.span >> 32)) }
+            }
         }
     }
 

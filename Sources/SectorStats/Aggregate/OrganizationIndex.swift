@@ -136,6 +136,15 @@ struct OrganizationIndex: Sendable {
     @inline(__always)
     func prefetch(key: (high: UInt64, low: UInt64)) { ids.prefetch(high: key.high, low: key.low) }
 
+    /// Starts loading the entry of organization `id` (see ``Prefetch``); none for -1.
+    @inline(__always)
+    func prefetch(entry id: Int32) {
+        guard id >= 0 else { return }
+        entries.withUnsafeBufferPointer { e in
+            if Int(id) < e.count, let base = e.baseAddress { Prefetch.forRead(base + Int(id)) }
+        }
+    }
+
     /// String convenience for `id(recipient:)`.
     func id(recipient code: String) -> Int32? {
         var code = code

@@ -37,6 +37,15 @@ struct TopFundersAccumulator: Sendable {
         if !funder.isEmpty { names.prefetch(funder) }
     }
 
+    /// Starts loading the stats of funder `id` (an adopted id; -1: none), before its row.
+    @inline(__always)
+    func prefetch(funder id: Int32) {
+        guard id >= 0 else { return }
+        stats.withUnsafeBufferPointer { s in
+            if Int(id) < s.count, let base = s.baseAddress { Prefetch.forWrite(base + Int(id)) }
+        }
+    }
+
     mutating func add(_ f: FundingFacts) throws(SectorStatsError) {
         try FixedPoint.add(&grandTotalFen, f.amountFen, "the total of all funding")
         guard !f.funder.isEmpty else { return }

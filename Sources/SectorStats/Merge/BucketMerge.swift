@@ -110,11 +110,11 @@ extension MergeStage {
                                   duplicates: [], warnings: WarningTally())
         for partial in funding {
             let (skip, duplicates) = try ids.add(partial)
-            let (part, warnings) = try aggregate(partial, duplicate: skip, index: index, settings: settings,
-                                                 workers: settings.workers)
-            try merged.partial.merge(part)
+            let part = try aggregate([partial], flags: [SkipFlags(settled: skip, duplicates: duplicates)], index: index,
+                                     settings: settings)
+            try merged.partial.merge(part.partial)
             merged.duplicates.append(duplicates)
-            merged.warnings.add(warnings)
+            merged.warnings.add(part.warnings)
         }
         try BucketState(bucket: bucket, asOf: settings.asOf.description, reliefPurposes: BucketState.purposes(settings.reliefPurposes),
                         registrationKeys: registrations.map(\.meta.key), fundingKeys: funding.map(\.meta.key), merged: merged)

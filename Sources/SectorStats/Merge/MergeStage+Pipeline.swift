@@ -4,6 +4,8 @@ import Foundation
 extension MergeStage: PipelineStage {
     static let normalizeFile = "normalize.json"
     static let summaryFile = "aggregate.json"
+    /// Beside `quarantine.csv.gz` in the stage folder: its ``quarantineKey(_:gzipLevel:)``.
+    static let quarantineKeyFile = "quarantine.key"
 
     var name: StageName { .aggregate }
 
@@ -19,8 +21,14 @@ extension MergeStage: PipelineStage {
         let regions = try RegionTable(folder: URL(fileURLWithPath: request.referenceDirectory))
         let list = try JSON.read(PartialList.self, from: try context.input(.normalize, PartialList.file))
         let (registrations, funding) = try list.open(in: context.partialsFolder)
+        let settings = context.aggregateSettings
+        // The quarantine depends on the partials only: a rerun for other relief purposes
+        // copies the one the last merge wrote (when its bytes are those recorded) unless --force.
+        let key = Self.quarantineKey(registrations + funding, gzipLevel: settings.gzipLevel)
+        let reused = request.force ? nil : Self.previousQuarantine(key: key, store: context.store)
         let merged = try Self.run(registrations: registrations, funding: funding, regions: regions,
-                                  settings: context.aggregateSettings, folder: folder)
+                                  settings: settings, folder: folder, reusingQuarantine: reused)
+        try Data((key + "\n").utf8).write(to: URL(fileURLWithPath: folder + "/" + Self.quarantineKeyFile))
         try JSON.write(merged.normalize, to: folder + "/" + Self.normalizeFile)
         try JSON.write(merged.aggregate, to: folder + "/" + Self.summaryFile)
         let log = context.log
@@ -40,5 +48,18 @@ extension MergeStage: PipelineStage {
             "unmatched_recipients": "\(summary.unmatchedRecipients)",
         ])
         return summary.files + [Self.quarantineFile, Self.normalizeFile, Self.summaryFile]
+    }
+
+    /// The last merge's `quarantine.csv.gz` when it was written for `key` and holds the
+    /// bytes its stage record lists; nil otherwise.
+    static func previousQuarantine(key: String, store: StageStore) -> String? {
+        let folder = store.folder(.aggregate)
+        let path = folder + "/" + quarantineFile
+        guard let written = try? String(contentsOfFile: folder + "/" + quarantineKeyFile, encoding: .utf8),
+              written == key + "\n",
+              let recorded = store.record(.aggregate)?.outputs.first(where: { $0.file == quarantineFile }),
+              let now = try? ContentHash.file(path), now.sha256 == recorded.sha256, now.bytes == recorded.bytes
+        else { return nil }
+        return path
     }
 }

@@ -25,13 +25,19 @@ public struct MergeStage {
     public static let quarantineColumns = ["source", "line", "field", "reason", "detail", "raw"]
 
     /// Merges the partials and writes the tables and the quarantine into `folder`.
+    /// `reusingQuarantine`: a `quarantine.csv.gz` these partials already gave at this gzip level
+    /// (``quarantineKey(_:gzipLevel:)``), copied instead of written again.
     public static func run(registrations: [Partial], funding: [Partial], regions: RegionTable, settings: AggregateSettings,
-                           folder: String) throws -> MergeResult {
+                           folder: String, reusingQuarantine reused: String? = nil) throws -> MergeResult {
         try checkKinds(registrations: registrations, funding: funding)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         // The quarantine on a thread of its own, from start to end.
         let quarantine = Background {
-            try writeQuarantine(registrations + funding, to: folder + "/" + quarantineFile, level: settings.gzipLevel)
+            if let reused {
+                try FileManager.default.copyItem(atPath: reused, toPath: folder + "/" + quarantineFile)
+                return (registrations + funding).reduce(0) { $0 + $1.meta.quarantineEntries }
+            }
+            return try writeQuarantine(registrations + funding, to: folder + "/" + quarantineFile, level: settings.gzipLevel)
         }
         defer { quarantine.wait() }
         // Funding duplicates need no registry: settled meanwhile, partial by partial.
@@ -39,7 +45,7 @@ public struct MergeStage {
         defer { dedup.wait() }
         let registry = try RegistryMerge(registrations)
         let index = OrganizationIndex(registry.entries, asOf: settings.asOf)
-        let merged = try aggregate(funding, flags: { try dedup.flags($0) }, index: index, settings: settings)
+        let merged = try aggregate(funding, flags: dedup.flags, index: index, settings: settings)
         return try finish(registrations: registrations, funding: funding, registry: registry, index: index, merged: merged,
                           quarantine: quarantine, regions: regions, settings: settings, folder: folder)
     }
@@ -57,7 +63,8 @@ public struct MergeStage {
     /// accumulated; `duplicates`: per partial, its rows that are duplicates.
     static func aggregate(_ funding: [Partial], skip: [[Bool]], duplicates: [Int], index: OrganizationIndex,
                           settings: AggregateSettings) throws -> FundingMerge {
-        try aggregate(funding, flags: { (skip[$0], duplicates[$0]) }, index: index, settings: settings)
+        try aggregate(funding, flags: funding.indices.map { SkipFlags(settled: skip[$0], duplicates: duplicates[$0]) }, index: index,
+                      settings: settings)
     }
 
     /// The tables from the merged registry and funding, written into `folder`; the row
@@ -107,59 +114,132 @@ public struct MergeStage {
         return MergeResult(normalize: result, aggregate: AggregateSummary(tables: tables, unmatchedRecipients: written.unmatchedRecipients))
     }
 
-    /// Every funding partial's rows but their duplicates, accumulated. With at least as many
-    /// partials as workers, each worker takes whole partials as they come (their names are
-    /// read and their recipients resolved in parallel too) and merges them into its own
-    /// accumulator; with fewer, each partial's blocks are split between the workers. The
-    /// accumulators are exact and merge in any order to the same tables.
-    static func aggregate(_ funding: [Partial], flags: @escaping @Sendable (Int) throws -> (flags: [Bool], count: Int),
-                          index: OrganizationIndex, settings: AggregateSettings) throws -> FundingMerge {
+    /// Every funding partial's rows but those `flags` skip, accumulated. The work is every
+    /// row block of every partial in input order, taken by the workers as they come (a block
+    /// as soon as its flags are settled); a worker accumulates the blocks of each partial it
+    /// touches into an accumulator of its own (with the partial's names adopted) and adds it
+    /// to its total when it moves on. The accumulators are exact and merge in any order to
+    /// the same tables.
+    static func aggregate(_ funding: [Partial], flags: [SkipFlags], index: OrganizationIndex,
+                          settings: AggregateSettings) throws -> FundingMerge {
+        let units = funding.enumerated().flatMap { p, partial in (0..<partial.meta.rowBlocks.count).map { (partial: p, block: $0) } }
+        let contexts = funding.map { _ in Once<FundingContext>() }
+        let left = funding.map { BlocksLeft($0.meta.rowBlocks.count) }
+        let workers = max(1, min(settings.workers, units.count))
+        let next = Atomic<Int>(0)
+        let (asOf, relief) = (settings.asOf, settings.reliefPurposes)
+        let slots = ConcurrentSlots<Result<(FundingPartial?, WarningTally), Error>>(count: workers)
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            slots.set(w, Result {
+                var total: FundingPartial?
+                var current: (partial: Int, part: FundingPartial)?
+                var tally = WarningTally()
+                var batch: [FundingPartialRow] = []
+                batch.reserveCapacity(batchRows)
+                while true {
+                    let u = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                    guard u < units.count else { break }
+                    let (p, b) = units[u]
+                    let partial = funding[p]
+                    let context = try contexts[p].get {
+                        let context = try FundingContext(partial, index: index)
+                        partial.evict(PartialFormat.namesFile)  // copied or resolved: not read again
+                        return context
+                    }
+                    if current?.partial != p {
+                        if let done = current { try add(done.part, to: &total) }
+                        var part = FundingPartial(asOf: asOf, index: index, reliefPurposes: relief)
+                        part.funders.adopt(names: context.funders, industries: context.industries)
+                        current = (p, part)
+                    }
+                    guard var part = current?.part else { throw SectorStatsError(.internalError, "no funding accumulator") }
+                    current = nil  // keeps `part` uniquely referenced while it grows
+                    let skip = try flags[p].rows(ofBlock: b)
+                    // Rows are decoded a batch at a time, then accumulated with the rows'
+                    // recipients, organizations and funders loaded some rows ahead: each is a
+                    // cache miss in a table of hundreds of thousands.
+                    let facts = partial.bytes(PartialFormat.factsFile)
+                    let range = Partial.block(b, starts: partial.meta.rowBlocks, end: facts.count)
+                    var cursor = SectionCursor(facts, from: range.lowerBound, to: range.upperBound)
+                    var line = 0
+                    let first = b * PartialFormat.blockRows
+                    var r = first
+                    let end = min(first + PartialFormat.blockRows, partial.meta.rows)
+                    while r < end {
+                        batch.removeAll(keepingCapacity: true)
+                        while r < end, batch.count < batchRows {
+                            if skip[r] {
+                                try FundingPartialRow.skip(&cursor, partial: partial)
+                            } else {
+                                batch.append(try FundingPartialRow.read(&cursor, line: &line, partial: partial))
+                            }
+                            r += 1
+                        }
+                        try accumulate(batch, resolved: context.resolved, index: index, into: &part, tally: &tally)
+                    }
+                    guard cursor.atEnd else { throw partial.corrupt(PartialFormat.factsFile, "block \(b + 1) has bytes after its rows") }
+                    // Read once: its pages leave the process now, not with the partial's last
+                    // block (the record-id set is being filled meanwhile).
+                    partial.evict(PartialFormat.factsFile, range: range)
+                    current = (p, part)
+                    if left[p].finishOne() {
+                        partial.evict(PartialFormat.factsFile)
+                        partial.evict(PartialFormat.namesFile)
+                    }
+                }
+                if let done = current { try add(done.part, to: &total) }
+                return (total, tally)
+            })
+        }
         var total: FundingPartial?
         var warnings = WarningTally()
-        let workers = settings.workers
-        if funding.count >= workers, workers > 1 {
-            let next = Atomic<Int>(0)
-            let slots = ConcurrentSlots<Result<(FundingPartial?, WarningTally), Error>>(count: workers)
-            DispatchQueue.concurrentPerform(iterations: workers) { w in
-                slots.set(w, Result {
-                    var mine: FundingPartial?
-                    var tally = WarningTally()
-                    while true {
-                        let p = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                        guard p < funding.count else { break }
-                        let (part, t) = try aggregate(funding[p], duplicate: try flags(p).flags, index: index,
-                                                      settings: settings, workers: 1)
-                        funding[p].evict(PartialFormat.factsFile)
-                        funding[p].evict(PartialFormat.namesFile)
-                        tally.add(t)
-                        try add(part, to: &mine)
-                    }
-                    return (mine, tally)
-                })
-            }
-            for w in 0..<workers {
-                guard let (part, t) = try slots.take(w)?.get() else { throw SectorStatsError(.internalError, "no funding accumulator") }
-                warnings.add(t)
-                if let part { try add(part, to: &total) }
-            }
-        } else {
-            for (p, partial) in funding.enumerated() {
-                let (part, t) = try aggregate(partial, duplicate: try flags(p).flags, index: index, settings: settings,
-                                              workers: workers)
-                partial.evict(PartialFormat.factsFile)
-                partial.evict(PartialFormat.namesFile)
-                warnings.add(t)
-                try add(part, to: &total)
-            }
+        for w in 0..<workers {
+            guard let (part, t) = try slots.take(w)?.get() else { throw SectorStatsError(.internalError, "no funding accumulator") }
+            warnings.add(t)
+            if let part { try add(part, to: &total) }
         }
-        let duplicates = try funding.indices.map { try flags($0).count }
+        let duplicates = try flags.map { try $0.duplicates() }
         let partial = total ?? FundingPartial(asOf: settings.asOf, index: index, reliefPurposes: settings.reliefPurposes)
         return FundingMerge(partial: partial, duplicates: duplicates, warnings: warnings)
+    }
+
+    /// Rows decoded at a time by the merge (small enough to stay in the core's cache).
+    static let batchRows = 512
+
+    /// Adds decoded rows to `part`; `resolved`: per recipient id of their partial, the
+    /// organization (-1: none). The recipient, organization and funder of a row some places
+    /// ahead are loaded meanwhile.
+    @inline(__always)
+    private static func accumulate(_ batch: [FundingPartialRow], resolved: [Int32], index: OrganizationIndex,
+                                   into part: inout FundingPartial, tally: inout WarningTally) throws {
+        try batch.withUnsafeBufferPointer { rows in
+            try resolved.withUnsafeBufferPointer { resolved in
+                let (far, near) = (16, 8)
+                for i in rows.indices {
+                    if i + far < rows.count, let base = resolved.baseAddress { Prefetch.forRead(base + rows[i + far].recipient) }
+                    if i + near < rows.count {
+                        let ahead = rows[i + near]
+                        index.prefetch(entry: resolved[ahead.recipient])
+                        part.funders.prefetch(funder: ahead.funder)
+                    }
+                    let row = rows[i]
+                    tally.add(row.warnings)
+                    let recipient = resolved[row.recipient]
+                    let empty = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+                    try part.add(FundingFacts(
+                        receivedOn: row.received, purpose: row.purpose, sourceType: row.sourceType, amountFen: row.amount,
+                        cashFen: row.cash, inKindFen: row.inKind, beneficiaries: row.beneficiaries,
+                        recipient: recipient >= 0 ? recipient : nil, funder: empty, funderIndustry: empty),
+                        funder: row.funder, industry: row.industry)
+                }
+            }
+        }
     }
 
     /// Merges `part` into `total` (or starts it).
     private static func add(_ part: FundingPartial, to total: inout FundingPartial?) throws {
         if var acc = total {
+            total = nil
             try acc.merge(part)
             total = acc
         } else {
@@ -167,59 +247,12 @@ public struct MergeStage {
         }
     }
 
-    /// The rows of one funding partial but its duplicates, accumulated in blocks split
-    /// between `workers`.
-    static func aggregate(_ partial: Partial, duplicate: [Bool], index: OrganizationIndex, settings: AggregateSettings,
-                          workers: Int) throws -> (FundingPartial, WarningTally) {
-        let names = try FundingNames(partial)
-        // Recipients are resolved as rows need them, by each worker (a bucket's rows need a
-        // share of them): where each code is in `names.bin`.
-        let namesBase = partial.bytes(PartialFormat.namesFile).baseAddress
-        let codeStarts = names.recipientCodes.map { code in
-            code.baseAddress.map { UnsafeRawPointer($0) - (namesBase ?? UnsafeRawPointer($0)) } ?? 0
-        }
-        let codeLengths = names.recipientCodes.map(\.count)
-        let (funders, industries) = (names.funders, names.industries)
-        let blocks = partial.meta.rowBlocks.count
-        let parts = max(1, min(workers, blocks))
-        let (asOf, relief) = (settings.asOf, settings.reliefPurposes)
-        let slots = ConcurrentSlots<Result<(FundingPartial, WarningTally), Error>>(count: parts)
-        DispatchQueue.concurrentPerform(iterations: parts) { k in
-            slots.set(k, Result {
-                var part = FundingPartial(asOf: asOf, index: index, reliefPurposes: relief)
-                part.funders.adopt(names: funders, industries: industries)
-                var warnings = WarningTally()
-                let empty = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
-                // -2: not looked up yet; -1: matches no organization.
-                var resolved = [Int32](repeating: -2, count: codeStarts.count)
-                let namesBytes = partial.bytes(PartialFormat.namesFile)
-                for b in blocks * k / parts..<blocks * (k + 1) / parts {
-                    try FundingPartialRow.forEach(inBlock: b, of: partial, skipping: duplicate) { _, row in
-                        warnings.add(row.warnings)
-                        var recipient = resolved[row.recipient]
-                        if recipient == -2 {
-                            let start = codeStarts[row.recipient]
-                            let code = UnsafeRawBufferPointer(rebasing: namesBytes[start..<start + codeLengths[row.recipient]])
-                            recipient = index.id(recipient: code.assumingMemoryBound(to: UInt8.self)) ?? -1
-                            resolved[row.recipient] = recipient
-                        }
-                        try part.add(FundingFacts(
-                            receivedOn: row.received, purpose: row.purpose, sourceType: row.sourceType, amountFen: row.amount,
-                            cashFen: row.cash, inKindFen: row.inKind, beneficiaries: row.beneficiaries,
-                            recipient: recipient >= 0 ? recipient : nil, funder: empty, funderIndustry: empty),
-                            funder: row.funder, industry: row.industry)
-                    }
-                }
-                return (part, warnings)
-            })
-        }
-        guard var (merged, warnings) = try slots.take(0)?.get() else { throw SectorStatsError(.internalError, "no funding partial") }
-        for k in 1..<parts {
-            guard let (p, w) = try slots.take(k)?.get() else { throw SectorStatsError(.internalError, "no funding partial") }
-            try merged.merge(p)
-            warnings.add(w)
-        }
-        return (merged, warnings)
+    /// What the bytes of `quarantine.csv.gz` depend on: the partials in order (by key: their
+    /// content), the gzip level and the program — not the relief purposes or the as-of date.
+    static func quarantineKey(_ partials: [Partial], gzipLevel: Int) -> String {
+        let parts = ["program=" + SectorStatsVersion.string, "gzip_level=\(gzipLevel)"]
+            + partials.map { "\($0.meta.kind.rawValue)=\($0.meta.key)" }
+        return ContentHash.text(parts.joined(separator: "\n"))
     }
 
     /// Writes every refused row of the partials, sorted by source (UTF-8 bytes), then line
@@ -270,6 +303,60 @@ public struct MergeStage {
         try writer.commit()
         return count
     }
+}
+
+/// What every worker needs of one funding partial, built once by the first: its funders and
+/// industries (the ids its rows use) and each recipient resolved against the registry (-1:
+/// none).
+struct FundingContext: Sendable {
+    var funders: ByteInterner
+    var industries: ByteInterner
+    var resolved: [Int32]
+
+    init(_ partial: Partial, index: OrganizationIndex) throws {
+        let names = try FundingNames(partial)
+        funders = names.funders
+        industries = names.industries
+        // Each look-up is a cache miss in the registry's table: the slots of the codes a
+        // few places ahead are loaded meanwhile.
+        let keys = names.recipientCodes.map { OrganizationIndex.key(recipient: $0) }
+        let ahead = 16
+        for k in keys.prefix(ahead) { if let k { index.prefetch(key: k) } }
+        var resolved = [Int32](repeating: -1, count: keys.count)
+        for i in keys.indices {
+            if i + ahead < keys.count, let k = keys[i + ahead] { index.prefetch(key: k) }
+            if let k = keys[i], let id = index.id(key: k) { resolved[i] = id }
+        }
+        self.resolved = resolved
+    }
+}
+
+/// A value built once, by the first caller, while the others wait for it.
+final class Once<T: Sendable>: Sendable {
+    private let value = Mutex<Result<T, SectorStatsError>?>(nil)
+
+    func get(_ make: () throws -> T) throws -> T {
+        let r: Result<T, SectorStatsError> = value.withLock { v in
+            if let v { return v }
+            let made: Result<T, SectorStatsError>
+            do { made = .success(try make()) } catch {
+                made = .failure(error as? SectorStatsError ?? SectorStatsError(.internalError, "\(error)"))
+            }
+            v = made
+            return made
+        }
+        return try r.get()
+    }
+}
+
+/// The row blocks of one partial not yet accumulated.
+final class BlocksLeft: Sendable {
+    private let left: Atomic<Int>
+
+    init(_ n: Int) { left = Atomic(n) }
+
+    /// Counts one block done; true for the last.
+    func finishOne() -> Bool { left.wrappingSubtract(1, ordering: .acquiringAndReleasing).oldValue == 1 }
 }
 
 /// The funding side of a merge, or of one record-id bucket of it: the accumulated tables,

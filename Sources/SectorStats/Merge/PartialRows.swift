@@ -21,6 +21,16 @@ struct RegistryMerge {
         superseded = partials.map { [Bool](repeating: false, count: $0.meta.rows) }
         duplicates = [Int](repeating: 0, count: partials.count)
         // Global row → (partial, row), by the partials' row counts.
+        if partials.count == 1 {
+            // One file: its own duplicates are settled, nothing supersedes a row.
+            entries.reserveCapacity(total)
+            for row in 0..<partials[0].meta.rows {
+                let (entry, warnings) = try Self.entry(partials[0], row)
+                entries.append(entry)
+                warnings.add(to: &self.warnings)
+            }
+            return
+        }
         var firstRow: [Int] = []
         var table = USCCTable(capacity: max(total, 16))
         var at = 0
@@ -121,8 +131,18 @@ struct FundingIDs {
     /// duplicate, or of another bucket), and how many are duplicates.
     mutating func add(_ partial: Partial) throws -> (skip: [Bool], duplicates: Int) {
         var flags = [Bool](repeating: false, count: partial.meta.rows)
+        let count = try flags.withUnsafeMutableBufferPointer { try add(partial, into: $0, settled: { _ in }) }
+        return (flags, count)
+    }
+
+    /// As ``add(_:)``, writing the flags into `flags` (one per row, all false on entry);
+    /// `settled(row)` is called whenever the flags of the rows before `row` are final.
+    mutating func add(_ partial: Partial, into flags: UnsafeMutableBufferPointer<Bool>,
+                      settled: (Int) -> Void) throws -> Int {
+        precondition(flags.count >= partial.meta.rows, "a flag per row")
         var count = 0
         var row = 0
+        let rows = partial.meta.rows
         let bucket = bucket
         try partial.forEachBlock(PartialFormat.idsFile) { bytes in
             // A second cursor runs ahead, so that the slots of the next keys are loaded
@@ -133,7 +153,7 @@ struct FundingIDs {
             let ahead = bucket == nil
             if ahead { for _ in 0..<12 { if let id = lead.string() { seen.prefetch(id) } } }
             while !cursor.atEnd {
-                guard let id = cursor.string(), row < flags.count else {
+                guard let id = cursor.string(), row < rows else {
                     throw partial.corrupt(PartialFormat.idsFile, "record_id \(row + 1) is cut short or beyond the rows")
                 }
                 if ahead, let next = lead.string() { seen.prefetch(next) }
@@ -147,61 +167,122 @@ struct FundingIDs {
                     count += 1
                 }
             }
+            settled(row)
         }
-        guard row == partial.meta.rows else {
-            throw partial.corrupt(PartialFormat.idsFile, "\(row) record_ids for \(partial.meta.rows) rows")
+        guard row == rows else {
+            throw partial.corrupt(PartialFormat.idsFile, "\(row) record_ids for \(rows) rows")
         }
-        return (flags, count)
+        return count
     }
 }
 
-/// ``FundingIDs`` on a thread of its own, partial by partial, so that the merge can
-/// accumulate a partial as soon as its duplicates are settled. A dedicated thread, not a
-/// Dispatch work item: the merge's workers wait for it, and they may hold every thread of
-/// Dispatch's pool.
+/// Which rows of one funding partial the merge steps over (duplicates of earlier rows, or
+/// rows of another bucket), settled row block by row block (``PartialFormat/blockRows``),
+/// so that the accumulation of a block can start as soon as its duplicates are known.
+///
+/// `@unchecked Sendable`: `rows` is written only by the one settling thread, and only the
+/// rows of blocks it has not yet marked settled; a reader reads a block's rows only after
+/// ``rows(ofBlock:)`` has waited on that block's semaphore, whose signal follows the writes
+/// (so they happen before the reads). Settled rows are never written again, and the buffer
+/// lives as long as the object.
+final class SkipFlags: @unchecked Sendable {
+    private let rows: UnsafeMutableBufferPointer<Bool>
+    private let blocks: [DispatchSemaphore]
+    private let done = DispatchSemaphore(value: 0)
+    private let outcome = Mutex<Result<Int, SectorStatsError>?>(nil)
+
+    /// Flags for `count` rows, none settled yet.
+    init(rows count: Int) {
+        rows = .allocate(capacity: max(count, 1))
+        rows.initialize(repeating: false)
+        blocks = (0..<(count + PartialFormat.blockRows - 1) / PartialFormat.blockRows).map { _ in DispatchSemaphore(value: 0) }
+    }
+
+    /// Flags already known (a bucket's), all settled.
+    convenience init(settled flags: [Bool], duplicates: Int) {
+        self.init(rows: flags.count)
+        for (i, f) in flags.enumerated() { rows[i] = f }
+        finish(.success(duplicates), settledBlocks: 0)
+    }
+
+    deinit { rows.deallocate() }
+
+    var blockCount: Int { blocks.count }
+
+    /// For the settling thread: where the flags go (before their block is settled).
+    var writable: UnsafeMutableBufferPointer<Bool> { rows }
+
+    /// For the settling thread: the flags of block `b` are final.
+    func settle(block b: Int) { blocks[b].signal() }
+
+    /// For the settling thread: the partial is done (its duplicate count) or failed; the
+    /// blocks from `settledBlocks` on are released (a failure is thrown to their readers).
+    func finish(_ result: Result<Int, SectorStatsError>, settledBlocks: Int) {
+        outcome.withLock { $0 = result }
+        for b in settledBlocks..<blocks.count { blocks[b].signal() }
+        done.signal()
+    }
+
+    /// The flags, once those of block `b` are settled (waits); valid while this object lives.
+    func rows(ofBlock b: Int) throws -> UnsafeBufferPointer<Bool> {
+        blocks[b].wait()
+        blocks[b].signal()
+        if case .failure(let e)? = outcome.withLock({ $0 }) { throw e }
+        return UnsafeBufferPointer(rows)
+    }
+
+    /// The partial's rows that are duplicates, once all are settled (waits).
+    func duplicates() throws -> Int {
+        done.wait()
+        done.signal()
+        guard let r = outcome.withLock({ $0 }) else { throw SectorStatsError(.internalError, "duplicates not settled") }
+        return try r.get()
+    }
+}
+
+/// ``FundingIDs`` on a thread of its own, partial by partial and block by block, so that
+/// the merge can accumulate a block as soon as its duplicates are settled. A dedicated
+/// thread, not a Dispatch work item: the merge's workers wait for it, and they may hold
+/// every thread of Dispatch's pool.
 final class FundingDedupThread: Sendable {
-    private let settled: [DispatchSemaphore]
-    private let results: Mutex<[Result<(flags: [Bool], count: Int), SectorStatsError>?]>
+    let flags: [SkipFlags]
 
     init(_ partials: [Partial]) {
-        settled = partials.map { _ in DispatchSemaphore(value: 0) }
-        results = Mutex(Array(repeating: nil, count: partials.count))
-        let thread = Thread { [self] in
+        flags = partials.map { SkipFlags(rows: $0.meta.rows) }
+        let flags = flags
+        let thread = Thread {
             var ids = FundingIDs(expectedRows: partials.reduce(0) { $0 + $1.meta.rows }, bucket: nil)
             var failure: SectorStatsError?
             for (p, partial) in partials.enumerated() {
-                let result: Result<(flags: [Bool], count: Int), SectorStatsError>
+                let f = flags[p]
+                var settled = 0
                 if let failure {
-                    result = .failure(failure)
-                } else {
-                    do {
-                        let (flags, count) = try ids.add(partial)
-                        result = .success((flags, count))
-                        partial.evict(PartialFormat.idsFile)
-                    } catch {
-                        let e = error as? SectorStatsError ?? SectorStatsError(.internalError, file: partial.folder, "\(error)")
-                        failure = e
-                        result = .failure(e)
-                    }
+                    f.finish(.failure(failure), settledBlocks: 0)
+                    continue
                 }
-                self.results.withLock { $0[p] = result }
-                self.settled[p].signal()
+                do {
+                    let count = try ids.add(partial, into: f.writable) { row in
+                        // Blocks wholly before `row` are final (the last one at the end).
+                        while settled < f.blockCount, (settled + 1) * PartialFormat.blockRows <= row {
+                            f.settle(block: settled)
+                            settled += 1
+                        }
+                    }
+                    partial.evict(PartialFormat.idsFile)
+                    f.finish(.success(count), settledBlocks: settled)
+                } catch {
+                    let e = error as? SectorStatsError ?? SectorStatsError(.internalError, file: partial.folder, "\(error)")
+                    failure = e
+                    f.finish(.failure(e), settledBlocks: settled)
+                }
             }
         }
         thread.stackSize = 1 << 20
         thread.start()
     }
 
-    /// Partial `p`'s duplicate flags and count, once settled (waits).
-    func flags(_ p: Int) throws -> (flags: [Bool], count: Int) {
-        settled[p].wait()
-        settled[p].signal()
-        guard let r = results.withLock({ $0[p] }) else { throw SectorStatsError(.internalError, "duplicates not settled") }
-        return try r.get()
-    }
-
     /// Waits until every partial is settled.
-    func wait() { for s in settled { s.wait(); s.signal() } }
+    func wait() { for f in flags { _ = try? f.duplicates() } }
 }
 
 /// The names of a funding partial: recipients (code and name), funders, industries.
@@ -258,7 +339,7 @@ struct FundingPartialRow {
     /// Rows flagged in `skipping` are stepped over undecoded (their lines are then not
     /// counted: for passes that use no line).
     @inline(__always)
-    static func forEach(inBlock b: Int, of partial: Partial, skipping: [Bool]? = nil,
+    static func forEach(inBlock b: Int, of partial: Partial, skipping: UnsafeBufferPointer<Bool>? = nil,
                         _ body: (_ row: Int, FundingPartialRow) throws -> Void) throws {
         let facts = partial.bytes(PartialFormat.factsFile)
         let range = Partial.block(b, starts: partial.meta.rowBlocks, end: facts.count)

@@ -342,9 +342,14 @@ struct FundingChunk {
         var region: Int?
         var line: Int
         var warnings: WarningCounts
-        /// Where the row's record_id, recipient_uscc, recipient_name, funder and
-        /// funder_industry end in `text` (each starts where the one before ends).
+        /// Where the row's record_id, recipient key (recipient_uscc's length as a varint,
+        /// recipient_uscc), recipient_name, funder and funder_industry end in `text` (each
+        /// starts where the one before ends): the recipient as interned is the key and the name.
         var ends: (Int, Int, Int, Int, Int)
+        /// ``ByteInterner/hash(_:)`` of the recipient (key and name) and of the funder,
+        /// computed by the worker so that the builder can load their slots ahead.
+        var recipientHash: UInt64
+        var funderHash: UInt64
     }
 
     var rows: [Row] = []
@@ -377,14 +382,27 @@ extension FundingNormalizer {
                 return chunk.text.count
             }
             let id = ValueText.withNormalized(raw(r, .recordID)) { put($0) }
-            let code = ValueText.withNormalizedCode(raw(r, .recipientUSCC)) { put($0) }
+            let code = ValueText.withNormalizedCode(raw(r, .recipientUSCC)) { b in
+                var n = b.count
+                while n >= 0x80 {
+                    chunk.text.append(UInt8(truncatingIfNeeded: n) | 0x80)
+                    n >>= 7
+                }
+                chunk.text.append(UInt8(n))
+                return put(b)
+            }
             let name = ValueText.withNormalized(raw(r, .recipientName)) { put($0) }
             let funder = ValueText.withNormalized(raw(r, .funder)) { put($0) }
             let industry = ValueText.withNormalized(raw(r, .funderIndustry)) { put($0) }
+            let (recipientHash, funderHash) = chunk.text.withUnsafeBufferPointer { t in
+                (ByteInterner.hash(UnsafeBufferPointer(rebasing: t[id..<name])),
+                 ByteInterner.hash(UnsafeBufferPointer(rebasing: t[name..<funder])))
+            }
             chunk.rows.append(FundingChunk.Row(
                 amount: c.split.amount, cash: c.split.cash, inKind: c.split.inKind, beneficiaries: c.beneficiaries,
                 received: c.received, purpose: c.purpose, sourceType: c.sourceType, region: c.regionCode, line: r.line,
-                warnings: c.warnings, ends: (id, code, name, funder, industry)))
+                warnings: c.warnings, ends: (id, code, name, funder, industry), recipientHash: recipientHash,
+                funderHash: funderHash))
         }
     }
 }
@@ -405,7 +423,6 @@ enum FundingPartialBuilder {
         var recipients = ByteInterner()
         var funders = ByteInterner()
         var industries = ByteInterner()
-        var recipientKey: [UInt8] = []
         var previousLine = 0
         var kept = 0
         meta.range = try PartialBuilder.read(
@@ -427,12 +444,22 @@ enum FundingPartialBuilder {
                         UnsafeBufferPointer(rebasing: text[from..<to])
                     }
                     // Every insert is a cache miss in a large table: the slots of the next
-                    // keys are loaded while this one is inserted.
+                    // keys are loaded while this one is inserted, and the recipients' and
+                    // funders' slots (then, half-way, the recipient's bytes) likewise.
                     let ahead = 12
                     let rows = chunk.rows
-                    for i in rows.indices.prefix(ahead) { seen.prefetch(field(chunk.start(i), rows[i].ends.0)) }
+                    for i in rows.indices.prefix(ahead) {
+                        seen.prefetch(field(chunk.start(i), rows[i].ends.0))
+                        recipients.prefetch(hash: rows[i].recipientHash)
+                    }
                     for i in rows.indices {
-                        if i + ahead < rows.count { seen.prefetch(field(chunk.start(i + ahead), rows[i + ahead].ends.0)) }
+                        if i + ahead < rows.count {
+                            let next = rows[i + ahead]
+                            seen.prefetch(field(chunk.start(i + ahead), next.ends.0))
+                            recipients.prefetch(hash: next.recipientHash)
+                            if next.ends.3 > next.ends.2 { funders.prefetch(hash: next.funderHash) }
+                        }
+                        if i + ahead / 2 < rows.count { recipients.prefetchBytes(hash: rows[i + ahead / 2].recipientHash) }
                         let row = rows[i]
                         let id = field(chunk.start(i), row.ends.0)
                         guard seen.insert(id) else {
@@ -449,21 +476,11 @@ enum FundingPartialBuilder {
                         ids.string(id)
                         // The recipient is its code and name together: the code's length
                         // (varint), the code, the name.
-                        let code = field(row.ends.0, row.ends.1)
-                        recipientKey.removeAll(keepingCapacity: true)
-                        var n = code.count
-                        while n >= 0x80 {
-                            recipientKey.append(UInt8(truncatingIfNeeded: n) | 0x80)
-                            n >>= 7
-                        }
-                        recipientKey.append(UInt8(n))
-                        recipientKey.append(contentsOf: code)
-                        recipientKey.append(contentsOf: field(row.ends.1, row.ends.2))
-                        let recipient = recipientKey.withUnsafeBufferPointer { recipients.intern($0) }
+                        let recipient = recipients.intern(field(row.ends.0, row.ends.2), hash: row.recipientHash)
                         let funder = field(row.ends.2, row.ends.3)
                         let industry = field(row.ends.3, row.ends.4)
                         facts.varint(UInt64(recipient))
-                        facts.varint(funder.isEmpty ? 0 : UInt64(funders.intern(funder)) + 1)
+                        facts.varint(funder.isEmpty ? 0 : UInt64(funders.intern(funder, hash: row.funderHash)) + 1)
                         facts.varint(industry.isEmpty ? 0 : UInt64(industries.intern(industry)) + 1)
                         facts.varint(UInt64(row.amount))
                         facts.varint(row.cash.map { UInt64($0) + 1 } ?? 0)

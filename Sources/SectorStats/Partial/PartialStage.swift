@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Logging
 
@@ -97,11 +98,20 @@ struct PartialStage: PipelineStage {
     static func run(inventory: Inventory, asOf: CivilDate, referenceHash: String, folder: String, regions: RegionTable,
                     threads: Int, rebuild: Bool = false, log: Logger) throws -> PartialList {
         var entries: [PartialList.Entry] = []
-        for job in jobs(inventory, asOf: asOf, referenceHash: referenceHash) {
+        let jobs = jobs(inventory, asOf: asOf, referenceHash: referenceHash)
+        // The cached partials' bytes are checked (CRC-32 of every section) in parallel.
+        let usable = ConcurrentSlots<Bool>(count: jobs.count)
+        if !rebuild {
+            let keys = jobs.map(\.key)
+            DispatchQueue.concurrentPerform(iterations: jobs.count) { i in
+                usable.set(i, (try? Partial(folder: path(keys[i], in: folder), verify: true)) != nil)
+            }
+        }
+        for (i, job) in jobs.enumerated() {
             let key = job.key
             let file = CSVReader.name(ofPath: job.input.path)
             var status = "reused"
-            if rebuild || (try? Partial(folder: path(key, in: folder), verify: true)) == nil {
+            if rebuild || usable.take(i) != true {
                 let clock = ContinuousClock.now
                 let meta = try PartialBuilder.build(job, in: folder, regions: regions, threads: threads)
                 status = "built"

@@ -226,7 +226,19 @@ final class PartialsAndMergeTests: XCTestCase {
                     let text = chunk.text
                     func field(_ from: Int, _ to: Int) -> String { String(decoding: text[from..<to], as: UTF8.self) }
                     XCTAssertEqual(field(0, row.ends.0), record.recordID)
-                    XCTAssertEqual(field(row.ends.0, row.ends.1), record.recipientUSCC)
+                    // The recipient as interned: the code's length (a varint), the code, the name.
+                    var key: [UInt8] = []
+                    var n = record.recipientUSCC.utf8.count
+                    while n >= 0x80 {
+                        key.append(UInt8(truncatingIfNeeded: n) | 0x80)
+                        n >>= 7
+                    }
+                    key.append(UInt8(n))
+                    XCTAssertEqual(Array(text[row.ends.0..<row.ends.1]), key + Array(record.recipientUSCC.utf8))
+                    text.withUnsafeBufferPointer { t in
+                        XCTAssertEqual(row.recipientHash, ByteInterner.hash(UnsafeBufferPointer(rebasing: t[row.ends.0..<row.ends.2])))
+                        XCTAssertEqual(row.funderHash, ByteInterner.hash(UnsafeBufferPointer(rebasing: t[row.ends.2..<row.ends.3])))
+                    }
                     XCTAssertEqual(field(row.ends.1, row.ends.2), record.recipientName)
                     XCTAssertEqual(field(row.ends.2, row.ends.3), record.funder)
                     XCTAssertEqual(field(row.ends.3, row.ends.4), record.funderIndustry)

@@ -161,6 +161,28 @@ final class RunCommandTests: XCTestCase {
         XCTAssertEqual(try aggregateTables(dir), before)
     }
 
+    /// Other relief purposes rerun the merge, which copies the quarantine the last merge
+    /// wrote from the same partials; one whose bytes are not those recorded is written anew.
+    func testRunStage_whenReliefPurposesChange_theQuarantineIsReusedOnlyWhenIntact() throws {
+        let dir = try project()
+        XCTAssertEqual(try run(dir).status, 0)
+        let folder = dir.path + "/out/stages/03_aggregate"
+        let quarantine = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + MergeStage.quarantineFile))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/" + MergeStage.quarantineKeyFile))
+        try writePipeline(dir, relief: "[救灾]")
+        let other = try run(dir)
+        XCTAssertEqual(other.status, 0, other.stderr)
+        XCTAssertEqual(actions(other)["aggregate"], "ran")
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/" + MergeStage.quarantineFile)), quarantine)
+        // Damaged in place (same size): not reused.
+        var damaged = quarantine
+        damaged[damaged.count / 2] ^= 0x01
+        try damaged.write(to: URL(fileURLWithPath: folder + "/" + MergeStage.quarantineFile))
+        let again = try run(dir, ["--stage", "aggregate"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/" + MergeStage.quarantineFile)), quarantine)
+    }
+
     /// The normalize stage on its own, then the aggregate stage on its own: the tables of a
     /// full run; the partials were reused, not built again.
     func testRunStage_whenNormalizeRanAlone_aggregateGivesTheFullRunsTables() throws {
