@@ -5,7 +5,7 @@
 #
 # Environment:
 #   BENCH_SWIFT=0      skip the Swift build and the Swift measurements (C parts only)
-#   BENCH_APPEND=0     do not append the results section to BENCHMARKS.md
+#   BENCH_APPEND=0     do not write the results into BENCHMARKS.md (between its reader markers)
 #   BENCH_READER_MB=N  size of the generated file in MB (10^6 bytes); default 520
 #
 # Steps: compile bench/*.c into bench/bin/, generate .bench/reader.csv once (cached;
@@ -250,9 +250,9 @@ echo "ratio (c)/(b) throughput: ${R2%%|*}  target >= $TARGET_2T  ${R2#*|}"
 echo "ratio (b)/(d) throughput: ${R3%%|*}  (the quote-free fast path's speed-up; no target)"
 
 if [[ "$BENCH_APPEND" != "0" ]]; then
+    TMPSEC=$(mktemp)
     {
-        echo
-        echo "## Reader benchmark, $DATE"
+        echo "Measured $DATE by \`make bench\`."
         echo
         echo "- Machine: $NPROC CPUs (nproc), $MEM_GIB GiB RAM (MemTotal), CPU: $CPU"
         echo "- Commit: $COMMIT"
@@ -274,6 +274,11 @@ if [[ "$BENCH_APPEND" != "0" ]]; then
         echo "| (b)/(a) throughput, Swift 1 thread vs C floor | ${R1%%|*} | ≥ $TARGET_1T | ${R1#*|} |"
         echo "| (c)/(b) throughput, Swift 2 threads vs 1 thread | ${R2%%|*} | ≥ $TARGET_2T | ${R2#*|} |"
         echo "| (b)/(d) throughput, quote-free fast path on vs off | ${R3%%|*} | – | – |"
-    } >> BENCHMARKS.md
-    log "appended results to BENCHMARKS.md"
+    } > "$TMPSEC"
+    # The latest results replace the previous ones between the markers.
+    grep -q '<!-- reader:begin -->' BENCHMARKS.md || { echo "BENCHMARKS.md has no <!-- reader:begin --> marker" >&2; exit 1; }
+    awk -v f="$TMPSEC" '/<!-- reader:begin -->/ { print; while ((getline l < f) > 0) print l; skip = 1; next }
+        /<!-- reader:end -->/ { skip = 0 } !skip' BENCHMARKS.md > "$TMPSEC.md" && cat "$TMPSEC.md" > BENCHMARKS.md
+    rm -f "$TMPSEC" "$TMPSEC.md"
+    log "wrote the latest results into BENCHMARKS.md"
 fi
