@@ -102,8 +102,7 @@ struct PublishStage: PipelineStage {
         return publisher.incompleteness(of: p.run, files: p.files)
     }
 
-    /// Installs the staged run folder and switches `latest` to it; `beforeSwitch(run)` runs
-    /// just before the switch. A failure leaves `latest` as it was and removes the run folder.
+    /// Installs the staged run folder and switches `latest` to it (``Publisher/installAndSwitch(_:beforeSwitch:)``).
     func publish(_ context: StageContext, beforeSwitch: (String) throws -> Void) throws -> String? {
         guard let p = published(context) else {
             throw SectorStatsError(.missingStageInput, file: context.store.folder(name) + "/" + Self.publishedFile, "the export stage's record is missing")
@@ -112,15 +111,7 @@ struct PublishStage: PipelineStage {
         guard let staged = publisher.staged(p.run) else {
             throw SectorStatsError(.missingStageInput, file: publisher.runs + "/.tmp-" + p.run, "the run folder to publish is missing")
         }
-        do {
-            try publisher.install(staged)
-            try beforeSwitch(p.run)
-            try publisher.switchLatest(to: p.run)
-        } catch {
-            publisher.unstage(staged)
-            publisher.discard(p.run)
-            throw error
-        }
+        try publisher.installAndSwitch(staged, beforeSwitch: beforeSwitch)
         context.log.notice("published", metadata: ["folder": "\(context.request.outputDirectory)/latest", "run": "\(p.run)"])
         return p.run
     }

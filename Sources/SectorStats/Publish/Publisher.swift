@@ -110,6 +110,20 @@ public struct Publisher: Sendable {
         AtomicFile.syncDirectory(outputDirectory)
     }
 
+    /// Installs the staged run folder and switches `latest` to it; `beforeSwitch(run)` runs
+    /// just before the switch. A failure leaves `latest` as it was and removes the run folder.
+    public func installAndSwitch(_ staged: Staged, beforeSwitch: (String) throws -> Void) throws {
+        do {
+            try install(staged)
+            try beforeSwitch(staged.id)
+            try switchLatest(to: staged.id)
+        } catch {
+            unstage(staged)
+            discard(staged.id)
+            throw error
+        }
+    }
+
     /// Removes `runs/<id>` unless `latest` points to it (a run installed, then not published).
     public func discard(_ id: String) {
         guard latestRun() != id, OutputLayout.isFolder(runs + "/" + id) else { return }
@@ -125,15 +139,7 @@ public struct Publisher: Sendable {
                         beforeSwitch: (String) throws -> Void = { _ in }, afterSwitch: () -> Void = {}) throws -> String {
         let staged = try stage(files, manifest: manifest, extras: extras)
         try StopGate.shared.step {
-            do {
-                try install(staged)
-                try beforeSwitch(staged.id)
-                try switchLatest(to: staged.id)
-            } catch {
-                unstage(staged)
-                discard(staged.id)
-                throw error
-            }
+            try installAndSwitch(staged, beforeSwitch: beforeSwitch)
             afterSwitch()
         }
         prune(current: staged.id)

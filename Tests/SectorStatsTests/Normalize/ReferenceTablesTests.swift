@@ -32,19 +32,7 @@ final class ReferenceTablesTests: XCTestCase {
     /// The binary outside its source tree: an unrelated current folder, a pipeline file
     /// elsewhere, no --reference.
     func testRun_fromAnUnrelatedFolder_usesTheBuiltInTables() throws {
-        let data = try Workdir(), cwd = try Workdir()
-        try FileManager.default.copyItem(atPath: Fixtures.path("normalize/registrations_every_defect_utf8.csv"), toPath: data.path + "/registrations.csv")
-        try FileManager.default.copyItem(atPath: Fixtures.path("normalize/funding_every_defect_utf8.csv"), toPath: data.path + "/funding.csv")
-        _ = try data.file("p.yml", """
-            version: 1
-            name: anywhere
-            as_of: 2021-12-31
-            output: out
-            sources:
-              registrations: [registrations.csv]
-              funding: [funding.csv]
-
-            """)
+        let data = try CLI.fixtureProject(name: "anywhere"), cwd = try Workdir()
         let r = try CLI.run(["run", data.path + "/p.yml", "--quiet"], in: cwd.path)
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(FileManager.default.fileExists(atPath: data.path + "/out/latest/relief_coverage.csv.gz"))

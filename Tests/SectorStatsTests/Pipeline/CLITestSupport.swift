@@ -65,6 +65,29 @@ enum CLI {
         return Running(process: p, out: out, err: err)
     }
 
+    /// A project folder with the every-defect fixtures (UTF-8) as registrations.csv and, unless
+    /// `copyFunding` is false, funding.csv, and p.yml naming both and writing to out/
+    /// (`extraKeys`: more pipeline-file lines).
+    static func fixtureProject(name: String, extraKeys: String = "", copyFunding: Bool = true) throws -> Workdir {
+        let dir = try Workdir()
+        try FileManager.default.copyItem(atPath: Fixtures.path("normalize/registrations_every_defect_utf8.csv"), toPath: dir.path + "/registrations.csv")
+        if copyFunding {
+            try FileManager.default.copyItem(atPath: Fixtures.path("normalize/funding_every_defect_utf8.csv"), toPath: dir.path + "/funding.csv")
+        }
+        _ = try dir.file("p.yml", """
+            version: 1
+            name: \(name)
+            as_of: 2021-12-31
+            output: out
+            \(extraKeys)
+            sources:
+              registrations: [registrations.csv]
+              funding: [funding.csv]
+
+            """)
+        return dir
+    }
+
     /// A funding export large enough that a run is still building its stages a moment after
     /// it starts (for the tests that stop a run mid-stage).
     static let slowFunding: String = {

@@ -23,20 +23,9 @@ final class LogFormatTests: XCTestCase {
         return objects
     }
 
+    /// funding.csv is left for each test to write (the slow one for SIGTERM).
     private func project() throws -> Workdir {
-        let dir = try Workdir()
-        try FileManager.default.copyItem(atPath: Fixtures.path("normalize/registrations_every_defect_utf8.csv"), toPath: dir.path + "/registrations.csv")
-        _ = try dir.file("p.yml", """
-            version: 1
-            name: logs
-            as_of: 2021-12-31
-            output: out
-            sources:
-              registrations: [registrations.csv]
-              funding: [funding.csv]
-
-            """)
-        return dir
+        try CLI.fixtureProject(name: "logs", copyFunding: false)
     }
 
     func testLogFormatJSON_whenAnInputIsMissing_theErrorIsAJSONLine() throws {

@@ -57,20 +57,7 @@ final class MetricsTests: XCTestCase {
     }
 
     private func project(metricsKey: Bool) throws -> Workdir {
-        let dir = try Workdir()
-        try FileManager.default.copyItem(atPath: Fixtures.path("normalize/registrations_every_defect_utf8.csv"), toPath: dir.path + "/registrations.csv")
-        try FileManager.default.copyItem(atPath: Fixtures.path("normalize/funding_every_defect_utf8.csv"), toPath: dir.path + "/funding.csv")
-        _ = try dir.file("p.yml", """
-            version: 1
-            name: metered
-            as_of: 2021-12-31
-            output: out
-            \(metricsKey ? "metrics_file: metrics/sectorstats.prom" : "")
-            sources:
-              registrations: [registrations.csv]
-              funding: [funding.csv]
-
-            """)
+        let dir = try CLI.fixtureProject(name: "metered", extraKeys: metricsKey ? "metrics_file: metrics/sectorstats.prom" : "")
         try FileManager.default.createDirectory(atPath: dir.path + "/metrics", withIntermediateDirectories: true)
         return dir
     }
