@@ -49,16 +49,22 @@ class TransientShardError(Exception):
     """A task's binary failed in a way a retry may fix (exit 1, killed): Dask retries it."""
 
 
+# A bucket is a set of record-id shards: `RecordBucket.shards` in the binary.
+MAX_BUCKETS = 64
+
+
 def run_binary(label, argv):
-    """A task: runs the binary; returns (exit code, stdout, stderr, seconds, worker pid).
+    """A task: runs the binary; returns (exit code, stdout, stderr, seconds, worker pid, start
+    time since the epoch).
 
     Exit 0 and the codes in FINAL_CODES are returned; anything else raises, so that Dask
     retries the task (on another worker, if this one died)."""
+    at = time.time()
     started = time.monotonic()
     p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     seconds = time.monotonic() - started
     if p.returncode == 0 or p.returncode in FINAL_CODES:
-        return p.returncode, p.stdout, p.stderr, seconds, os.getpid()
+        return p.returncode, p.stdout, p.stderr, seconds, os.getpid(), at
     raise TransientShardError(f"{label}: exit {p.returncode}: {p.stderr.strip() or p.stdout.strip()}")
 
 
@@ -76,7 +82,8 @@ def parse_args(argv):
     where.add_argument("--scheduler", help="a running scheduler, tcp://HOST:PORT")
     where.add_argument("--local-workers", type=int, default=None,
                        help="start a LocalCluster on 127.0.0.1 with N worker processes (default 2)")
-    p.add_argument("--buckets", type=int, default=None, help="record-id buckets of the merge (default: workers)")
+    p.add_argument("--buckets", type=int, default=None,
+                   help=f"record-id buckets of the merge, at most {MAX_BUCKETS} (default: workers)")
     p.add_argument("--binary", default=None, help="the sectorstats binary, at the same path on every worker")
     p.add_argument("--out", default=None, help="output folder (default: the pipeline's)")
     p.add_argument("--as-of", default=None, help="the run's as-of date (default: the pipeline's)")
@@ -93,6 +100,8 @@ def parse_args(argv):
             p.error(f"--{name.replace('_', '-')} must be at least 1")
     if a.retries < 0:
         p.error("--retries must be 0 or more")
+    if a.buckets is not None and a.buckets > MAX_BUCKETS:
+        p.error(f"--buckets must be at most {MAX_BUCKETS} (the record-id shards a partial stores)")
     return a
 
 
@@ -110,7 +119,8 @@ def find_binary(given):
     raise DriverError(EXIT_USAGE, "no sectorstats binary: build it (swift build) or pass --binary PATH")
 
 
-def plan(binary, a):
+def start_plan(binary, a):
+    """Starts `sectorstats plan` (it hashes every input) while the cluster comes up."""
     argv = [binary, "plan", os.path.abspath(a.pipeline), "--json"]
     if a.out:
         argv += ["--out", os.path.abspath(a.out)]
@@ -118,10 +128,14 @@ def plan(binary, a):
         argv += ["--as-of", a.as_of]
     if a.range_bytes:
         argv += ["--range-bytes", str(a.range_bytes)]
-    p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    if p.returncode != 0:
-        raise DriverError(p.returncode, f"plan: {p.stderr.strip()}")
-    return json.loads(p.stdout)
+    return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def finish_plan(proc):
+    out, err = proc.communicate()
+    if proc.returncode != 0:
+        raise DriverError(proc.returncode, f"plan: {err.strip()}")
+    return json.loads(out)
 
 
 class Job:
@@ -130,12 +144,13 @@ class Job:
     def __init__(self, client, binary, plan, a):
         self.client, self.binary, self.plan, self.a = client, binary, plan, a
         self.timings = []
+        self.started = time.time()
         self.log = (lambda *_: None) if a.quiet else (lambda *m: print("dask_run:", *m, file=sys.stderr, flush=True))
 
     # -- tasks --------------------------------------------------------------------------
 
-    def submit(self, label, argv):
-        return self.client.submit(run_binary, label, argv, retries=self.a.retries, pure=False,
+    def submit(self, label, argv, priority=0):
+        return self.client.submit(run_binary, label, argv, retries=self.a.retries, pure=False, priority=priority,
                                   key=f"sectorstats-{label.split(' ')[0]}-{uuid.uuid4().hex}")
 
     def gather(self, labelled):
@@ -148,11 +163,12 @@ class Job:
         outputs = {}
         for label, f in labelled:
             try:
-                code, out, err, seconds, pid = f.result()
+                code, out, err, seconds, pid, at = f.result()
             except Exception as e:  # a task that failed for good (retries spent, worker lost)
                 failure = failure or DriverError(EXIT_FAILURE, f"{label}: {e}")
                 continue
-            self.timings.append({"task": label, "seconds": round(seconds, 3), "worker_pid": pid, "exit": code})
+            self.timings.append({"task": label, "seconds": round(seconds, 3), "worker_pid": pid, "exit": code,
+                                 "start": round(at - self.started, 3)})
             if code != 0:
                 failure = failure or DriverError(code, f"{label}: {err.strip()}")
                 continue
@@ -171,6 +187,11 @@ class Job:
         if range_spec:
             argv += ["--range", range_spec]
         return argv
+
+    @staticmethod
+    def range_size(spec):
+        start, end = spec.split("@")[0].split(":")
+        return int(end) - int(start)
 
     def present(self, key):
         return os.path.exists(os.path.join(self.plan["partials"], key + ".partial", "meta.json"))
@@ -196,7 +217,10 @@ class Job:
         for n, r, k in todo:
             inp = self.plan["inputs"][n]
             label = f"partial {inp['path']}" + (f" --range {r}" if r else "")
-            labelled.append((label, self.submit(label, self.partial_argv(inp, r))))
+            # Larger inputs first (a higher priority runs earlier), so that the map does not
+            # end with one large task while the other workers wait.
+            size = self.range_size(r) if r else inp.get("bytes", 0)
+            labelled.append((label, self.submit(label, self.partial_argv(inp, r), priority=size)))
         self.gather(labelled)
         keys = [[] for _ in self.plan["inputs"]]
         for n, r, k in shards:
@@ -231,15 +255,16 @@ class Job:
             stop = bounds.get("stop_line")
         return out
 
-    def merge_argv(self, keys):
+    def merge_argv(self, keys, threads=True):
         p = self.plan
         argv = [self.binary, "merge"]
         for inp, ks in zip(p["inputs"], keys):
             flag = "--registrations-partial" if inp["kind"] == "registrations" else "--funding-partial"
             for k in ks:
                 argv += [flag, os.path.join(p["partials"], k + ".partial")]
-        argv += ["--as-of", p["as_of"], "--relief-purposes", ",".join(p["relief_purposes"]),
-                 "--reference", p["reference"], "--threads", str(self.a.threads)]
+        argv += ["--as-of", p["as_of"], "--relief-purposes", ",".join(p["relief_purposes"]), "--reference", p["reference"]]
+        if threads:
+            argv += ["--threads", str(self.a.threads)]
         return argv
 
     def reduce(self, keys, buckets, folder):
@@ -257,7 +282,9 @@ class Job:
 
     def combine(self, keys, states):
         p = self.plan
-        argv = self.merge_argv(keys) + ["--out", p["output"], "--name", p["pipeline"], "--gzip-level", str(p["gzip_level"])]
+        # The combine runs alone: it takes every core of its worker (the binary's default).
+        argv = self.merge_argv(keys, threads=False) + ["--out", p["output"], "--name", p["pipeline"],
+                                                       "--gzip-level", str(p["gzip_level"])]
         if p.get("max_quarantine_pct") is not None:
             argv += ["--max-quarantine-pct", str(p["max_quarantine_pct"])]
         for s in states:
@@ -283,10 +310,11 @@ class Job:
 
 def main(argv=None):
     a = parse_args(sys.argv[1:] if argv is None else argv)
+    started = time.time()
     cluster = client = None
     try:
         binary = find_binary(a.binary)
-        p = plan(binary, a)
+        planning = start_plan(binary, a)
         try:
             from distributed import Client, LocalCluster
         except ImportError:
@@ -299,10 +327,12 @@ def main(argv=None):
             cluster = LocalCluster(host="127.0.0.1", n_workers=a.local_workers or 2, threads_per_worker=1,
                                    processes=True, dashboard_address=None)
             client = Client(cluster)
+        p = finish_plan(planning)
         workers = len(client.scheduler_info().get("workers", {})) or 1
         job = Job(client, binary, p, a)
+        job.started = started  # task start times in the timings count from here
         try:
-            job.run(a.buckets or workers)
+            job.run(a.buckets or min(workers, MAX_BUCKETS))
         finally:
             if a.timings:
                 with open(a.timings, "w", encoding="utf-8") as f:

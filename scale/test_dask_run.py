@@ -224,9 +224,10 @@ exec "{BINARY}" "$@"
         self.assertFalse(os.path.exists(os.path.join(out, "latest")))
 
     def test_usage_whenBadFlag_exits64(self):
-        p = subprocess.run([sys.executable, DRIVER, "pipelines/default.yml", "--buckets", "0"],
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        self.assertEqual(p.returncode, 64, p.stderr)
+        for buckets in ("0", "65"):  # a bucket is a set of the 64 record-id shards
+            p = subprocess.run([sys.executable, DRIVER, "pipelines/default.yml", "--buckets", buckets],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            self.assertEqual(p.returncode, 64, p.stderr)
 
 
 def main():
