@@ -98,8 +98,9 @@ extension SectorStatsCommand {
                 rows of the same USCC; the first funding row of a record_id wins. Holds OUT's lock as run does. \
                 The partials of the byte ranges of one file, given in order, count as that file.
                 Split by record id (no process holds every funding record id): --bucket i/K --state-out F \
-                merges the registry and only the funding rows whose record_id is in bucket i of K (FNV-1a 64 \
-                of the normalized record_id's UTF-8 bytes, mod K) and writes the bucket's accumulator state to \
+                merges the registry and only the funding rows whose record_id is in bucket i of K (K ≤ 64: the \
+                id's shard, the top six bits of FNV-1a 64 of its normalized UTF-8 bytes, mod K) and writes the \
+                bucket's accumulator state to \
                 F (nothing is published); then --state F (once per bucket, any order) with the same partials \
                 combines the K states into the tables, quarantine and manifest, published as without buckets.
                 Exit codes: 0 success; 1 runtime failure (a missing or damaged partial); 64 usage error (or \
@@ -152,7 +153,9 @@ extension SectorStatsCommand {
             if let asOf, (try? CivilDateArgument.parse(asOf)) == nil { throw ValidationError("--as-of must be a date such as 2021-12-31") }
             if let reliefPurposes { _ = try Self.purposes(reliefPurposes) }
             if let bucket {
-                guard RecordBucket(bucket) != nil else { throw ValidationError("--bucket takes i/K with 0 ≤ i < K, got '\(bucket)'") }
+                guard RecordBucket(bucket) != nil else {
+                    throw ValidationError("--bucket takes i/K with 0 ≤ i < K ≤ \(RecordBucket.shards), got '\(bucket)'")
+                }
                 guard stateOut != nil else { throw ValidationError("--bucket needs --state-out FILE") }
                 guard states.isEmpty, out == nil else { throw ValidationError("--bucket writes a state: no --out or --state with it") }
             } else {

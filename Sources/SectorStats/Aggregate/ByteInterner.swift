@@ -25,6 +25,17 @@ struct ByteInterner: Sendable {
 
     var count: Int { starts.count - 1 }
 
+    init() {}
+
+    /// An interner sized for `count` strings of `bytes` bytes in all (no rehash until then).
+    init(capacity count: Int, bytes: Int = 0) {
+        var size = 16
+        while size < count * 2 + 2 { size *= 2 }
+        slots = Array(repeating: Slot(), count: size)
+        starts.reserveCapacity(count + 1)
+        storage.reserveCapacity(bytes)
+    }
+
     /// The id of `key`, adding it when new.
     @inline(__always)
     mutating func intern(_ key: UnsafeBufferPointer<UInt8>) -> Int32 {

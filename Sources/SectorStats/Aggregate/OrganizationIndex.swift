@@ -70,7 +70,11 @@ struct OrganizationIndex: Sendable {
         precondition(list.count < Int(Int32.max), "more organizations than 32-bit ids")
         entries.reserveCapacity(list.count)
         ids = USCCTable(capacity: list.count)
-        for var entry in list {
+        // Each insert is a cache miss in a large table: the slot of a code some places ahead
+        // is loaded meanwhile.
+        let ahead = 8
+        for (i, var entry) in list.enumerated() {
+            if i + ahead < list.count { ids.prefetch(high: list[i + ahead].uscc.high, low: list[i + ahead].uscc.low) }
             entry.isAfterAsOf = entry.registeredOn > asOf
             if let d = entry.deregisteredOn, d > asOf {
                 entry.deregisteredOn = nil

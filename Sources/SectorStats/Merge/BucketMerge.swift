@@ -105,13 +105,13 @@ extension MergeStage {
         let registry = try RegistryMerge(registrations)
         let index = OrganizationIndex(registry.entries, asOf: settings.asOf)
         // One partial at a time: only the bucket's ids and one partial's row flags are held.
-        var ids = FundingIDs(expectedRows: funding.reduce(0) { $0 + $1.meta.rows }, bucket: bucket)
+        var ids = FundingIDs(expectedRows: funding.dropLast().reduce(0) { $0 + $1.meta.rows }, bucket: bucket)
         var merged = FundingMerge(partial: FundingPartial(asOf: settings.asOf, index: index, reliefPurposes: settings.reliefPurposes),
                                   duplicates: [], warnings: WarningTally())
-        for partial in funding {
-            let (skip, duplicates) = try ids.add(partial)
-            let part = try aggregate([partial], flags: [SkipFlags(settled: skip, duplicates: duplicates)], index: index,
-                                     settings: settings)
+        for (p, partial) in funding.enumerated() {
+            let (skip, duplicates) = try ids.add(partial, record: p + 1 < funding.count)
+            let flags = SkipFlags(settled: skip, duplicates: duplicates, blocks: partial.meta.rowBlocks.count)
+            let part = try aggregate([partial], flags: [flags], index: index, settings: settings, bucket: bucket)
             try merged.partial.merge(part.partial)
             merged.duplicates.append(duplicates)
             merged.warnings.add(part.warnings)

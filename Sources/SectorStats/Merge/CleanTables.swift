@@ -57,12 +57,25 @@ public enum CleanTables {
         let dedup = try FundingDedup(partials)
         for (p, partial) in partials.enumerated() {
             let names = try FundingNames(partial)
-            let ids = SectionStream(partial, PartialFormat.idsFile)
-            for b in 0..<partial.meta.rowBlocks.count {
-                try FundingPartialRow.forEach(inBlock: b, of: partial) { r, row in
-                    guard let id = try ids.string() else { throw partial.corrupt(PartialFormat.idsFile, "record_id \(r + 1) is cut short") }
-                    if dedup.duplicate[p][r] { return }
-                    w.field(bytes: id)
+            // The ids are stored shard by shard: gathered by row first.
+            var arena: [UInt8] = []
+            var ends = [Int](repeating: -1, count: partial.meta.rows)
+            var starts = [Int](repeating: 0, count: partial.meta.rows)
+            let read = try partial.forEachRecordID(in: nil) { row, id, _ in
+                guard ends[row] < 0 else { throw partial.corrupt(PartialFormat.idsFile, "row \(row + 1) has two record_ids") }
+                starts[row] = arena.count
+                arena.append(contentsOf: id)
+                ends[row] = arena.count
+            }
+            guard read == partial.meta.rows else {
+                throw partial.corrupt(PartialFormat.idsFile, "\(read) record_ids for \(partial.meta.rows) rows")
+            }
+            try arena.withUnsafeBufferPointer { arena in
+                // Rows are stored in shard blocks, each in line order: the blocks merged by line.
+                var merge = try LineOrder(partial)
+                while let (r, row) = try merge.next() {
+                    if dedup.duplicate[p][r] { continue }
+                    w.field(bytes: UnsafeBufferPointer(rebasing: arena[starts[r]..<ends[r]]))
                     w.field(bytes: names.recipientCodes[row.recipient])
                     w.field(bytes: names.recipientNames[row.recipient])
                     w.field(row.sourceType.rawValue)
@@ -78,10 +91,76 @@ public enum CleanTables {
                     w.field(partial.meta.file)
                     w.field(Int64(row.line))
                     try w.endRow()
+                    if r % 4096 == 0 { try drain?(w) }
                 }
                 try drain?(w)
             }
-            guard try ids.atEnd() else { throw partial.corrupt(PartialFormat.idsFile, "more record_ids than its \(partial.meta.rows) rows") }
+        }
+    }
+
+    /// The rows of a funding partial in line order (input order): its row blocks, each in
+    /// line order, merged through a binary heap by the line of each block's next row.
+    struct LineOrder {
+        private struct Block {
+            var cursor: SectionCursor
+            var line = 0
+            var row: Int
+            let end: Int
+            var current: FundingPartialRow
+        }
+        private let partial: Partial
+        private var heap: [Block] = []
+
+        init(_ partial: Partial) throws {
+            self.partial = partial
+            let facts = partial.bytes(PartialFormat.factsFile)
+            for b in 0..<partial.meta.rowBlocks.count {
+                let rows = partial.rows(ofBlock: b)
+                let range = Partial.block(b, starts: partial.meta.rowBlocks, end: facts.count)
+                var cursor = SectionCursor(facts, from: range.lowerBound, to: range.upperBound)
+                var line = 0
+                let first = try FundingPartialRow.read(&cursor, line: &line, partial: partial)
+                push(Block(cursor: cursor, line: line, row: rows.lowerBound, end: rows.upperBound, current: first))
+            }
+        }
+
+        /// The next row (its row number in the partial, and the row); nil after the last.
+        mutating func next() throws -> (Int, FundingPartialRow)? {
+            guard var top = heap.first else { return nil }
+            let out = (top.row, top.current)
+            top.row += 1
+            if top.row < top.end {
+                top.current = try FundingPartialRow.read(&top.cursor, line: &top.line, partial: partial)
+                heap[0] = top
+            } else {
+                guard top.cursor.atEnd else { throw partial.corrupt(PartialFormat.factsFile, "a block has bytes after its rows") }
+                heap[0] = heap[heap.count - 1]
+                heap.removeLast()
+            }
+            siftDown(0)
+            return out
+        }
+
+        private mutating func push(_ b: Block) {
+            heap.append(b)
+            var i = heap.count - 1
+            while i > 0, heap[(i - 1) / 2].current.line > heap[i].current.line {
+                heap.swapAt(i, (i - 1) / 2)
+                i = (i - 1) / 2
+            }
+        }
+
+        private mutating func siftDown(_ start: Int) {
+            var i = start
+            while true {
+                let (l, r) = (2 * i + 1, 2 * i + 2)
+                var m = i
+                if l < heap.count, heap[l].current.line < heap[m].current.line { m = l }
+                if r < heap.count, heap[r].current.line < heap[m].current.line { m = r }
+                if m == i { return }
+                heap.swapAt(i, m)
+                i = m
+            }
         }
     }
 

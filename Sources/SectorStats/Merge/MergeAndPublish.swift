@@ -31,11 +31,14 @@ public enum MergeAndPublish {
     }
 
     /// The merge of one record-id bucket of the partials in `registrations` and `funding`
-    /// (paths): its state written to `stateFile`, nothing published.
+    /// (paths): its state written to `stateFile`, nothing published. The partials' bytes are
+    /// not checked here (every bucket would check all of them): the combine checks them
+    /// before it publishes, and reading a damaged partial fails cleanly or gives a state the
+    /// combine then refuses with it.
     public static func mergeBucket(registrations: [String], funding: [String], bucket: RecordBucket, settings: AggregateSettings,
                                    stateFile: String) throws -> MergeStage.BucketSummary {
-        let registrations = try registrations.map { try Partial(folder: $0, verify: true) }
-        let funding = try funding.map { try Partial(folder: $0, verify: true) }
+        let registrations = try registrations.map { try Partial(folder: $0) }
+        let funding = try funding.map { try Partial(folder: $0) }
         return try MergeStage.mergeBucket(registrations: registrations, funding: funding, bucket: bucket, settings: settings,
                                           stateFile: stateFile)
     }
@@ -51,9 +54,9 @@ public enum MergeAndPublish {
         defer { withExtendedLifetime(lock) {} }
         let publisher = Publisher(outputDirectory: out)
         publisher.sweep()
-        let registrations = try request.registrations.map { try Partial(folder: $0, verify: true) }
-        // (A combine does not read the funding rows again, so it does not check their bytes.)
-        let funding = try request.funding.map { try Partial(folder: $0, verify: request.states.isEmpty) }
+        // Every partial's bytes checked (in parallel): a combine checks those its buckets read.
+        let registrations = try Partial.open(request.registrations, verify: true)
+        let funding = try Partial.open(request.funding, verify: true)
         let regions = try RegionTable(folder: URL(fileURLWithPath: request.referenceDirectory))
         let tmp = out + "/.tmp-merge-\(ProcessInfo.processInfo.processIdentifier)"
         try? FileManager.default.removeItem(atPath: tmp)

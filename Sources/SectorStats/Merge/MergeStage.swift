@@ -63,7 +63,9 @@ public struct MergeStage {
     /// accumulated; `duplicates`: per partial, its rows that are duplicates.
     static func aggregate(_ funding: [Partial], skip: [[Bool]], duplicates: [Int], index: OrganizationIndex,
                           settings: AggregateSettings) throws -> FundingMerge {
-        try aggregate(funding, flags: funding.indices.map { SkipFlags(settled: skip[$0], duplicates: duplicates[$0]) }, index: index,
+        try aggregate(funding, flags: funding.indices.map {
+            SkipFlags(settled: skip[$0], duplicates: duplicates[$0], blocks: funding[$0].meta.rowBlocks.count)
+        }, index: index,
                       settings: settings)
     }
 
@@ -120,11 +122,19 @@ public struct MergeStage {
     /// touches into an accumulator of its own (with the partial's names adopted) and adds it
     /// to its total when it moves on. The accumulators are exact and merge in any order to
     /// the same tables.
+    ///
+    /// `bucket`: only the row blocks of its shards are read (the flags skip every other
+    /// row); recipients are then resolved as rows use them, by each worker, not all of a
+    /// partial's at once.
     static func aggregate(_ funding: [Partial], flags: [SkipFlags], index: OrganizationIndex,
-                          settings: AggregateSettings) throws -> FundingMerge {
-        let units = funding.enumerated().flatMap { p, partial in (0..<partial.meta.rowBlocks.count).map { (partial: p, block: $0) } }
+                          settings: AggregateSettings, bucket: RecordBucket? = nil) throws -> FundingMerge {
+        let blocks = funding.map { partial in
+            (0..<partial.meta.rowBlocks.count).filter { b in bucket.map { $0.contains(shard: partial.meta.blockShards[b]) } ?? true }
+        }
+        let units = blocks.enumerated().flatMap { p, bs in bs.map { (partial: p, block: $0) } }
+        let sparse = bucket.map { $0.count > 1 } ?? false
         let contexts = funding.map { _ in Once<FundingContext>() }
-        let left = funding.map { BlocksLeft($0.meta.rowBlocks.count) }
+        let left = blocks.map { BlocksLeft($0.count) }
         let workers = max(1, min(settings.workers, units.count))
         let next = Atomic<Int>(0)
         let (asOf, relief) = (settings.asOf, settings.reliefPurposes)
@@ -136,17 +146,21 @@ public struct MergeStage {
                 var tally = WarningTally()
                 var batch: [FundingPartialRow] = []
                 batch.reserveCapacity(batchRows)
+                // Sparse: the current partial's recipients resolved so far (-2: not yet).
+                var lazy: [Int32] = []
+                var lookups: [(recipient: Int, key: (high: UInt64, low: UInt64))] = []
                 while true {
                     let u = next.wrappingAdd(1, ordering: .relaxed).oldValue
                     guard u < units.count else { break }
                     let (p, b) = units[u]
                     let partial = funding[p]
                     let context = try contexts[p].get {
-                        let context = try FundingContext(partial, index: index)
-                        partial.evict(PartialFormat.namesFile)  // copied or resolved: not read again
+                        let context = try FundingContext(partial, index: index, resolve: !sparse)
+                        if !sparse { partial.evict(PartialFormat.namesFile) }  // copied or resolved: not read again
                         return context
                     }
                     if current?.partial != p {
+                        if sparse { lazy = [Int32](repeating: -2, count: context.codes.count) }
                         if let done = current { try add(done.part, to: &total) }
                         var part = FundingPartial(asOf: asOf, index: index, reliefPurposes: relief)
                         part.funders.adopt(names: context.funders, industries: context.industries)
@@ -162,9 +176,9 @@ public struct MergeStage {
                     let range = Partial.block(b, starts: partial.meta.rowBlocks, end: facts.count)
                     var cursor = SectionCursor(facts, from: range.lowerBound, to: range.upperBound)
                     var line = 0
-                    let first = b * PartialFormat.blockRows
-                    var r = first
-                    let end = min(first + PartialFormat.blockRows, partial.meta.rows)
+                    let rows = partial.rows(ofBlock: b)
+                    var r = rows.lowerBound
+                    let end = rows.upperBound
                     while r < end {
                         batch.removeAll(keepingCapacity: true)
                         while r < end, batch.count < batchRows {
@@ -175,7 +189,8 @@ public struct MergeStage {
                             }
                             r += 1
                         }
-                        try accumulate(batch, resolved: context.resolved, index: index, into: &part, tally: &tally)
+                        if sparse { context.resolve(batch, of: partial, into: &lazy, lookups: &lookups, index: index) }
+                        try accumulate(batch, resolved: sparse ? lazy : context.resolved, index: index, into: &part, tally: &tally)
                     }
                     guard cursor.atEnd else { throw partial.corrupt(PartialFormat.factsFile, "block \(b + 1) has bytes after its rows") }
                     // Read once: its pages leave the process now, not with the partial's last
@@ -307,16 +322,27 @@ public struct MergeStage {
 
 /// What every worker needs of one funding partial, built once by the first: its funders and
 /// industries (the ids its rows use) and each recipient resolved against the registry (-1:
-/// none).
+/// none) — or, for a merge that uses few of the rows, the recipients' codes, resolved as
+/// rows use them (``resolve(_:of:into:lookups:index:)``).
 struct FundingContext: Sendable {
     var funders: ByteInterner
     var industries: ByteInterner
-    var resolved: [Int32]
+    var resolved: [Int32] = []
+    /// Per recipient id, where its code is in the partial's `names.bin`; empty when resolved.
+    var codes: [Range<Int>] = []
 
-    init(_ partial: Partial, index: OrganizationIndex) throws {
+    init(_ partial: Partial, index: OrganizationIndex, resolve: Bool = true) throws {
         let names = try FundingNames(partial)
         funders = names.funders
         industries = names.industries
+        guard resolve else {
+            let base = partial.bytes(PartialFormat.namesFile).baseAddress.map { UnsafePointer($0.assumingMemoryBound(to: UInt8.self)) }
+            codes = names.recipientCodes.map { code in
+                let start = base.flatMap { b in code.baseAddress.map { $0 - b } } ?? 0
+                return start..<start + code.count
+            }
+            return
+        }
         // Each look-up is a cache miss in the registry's table: the slots of the codes a
         // few places ahead are loaded meanwhile.
         let keys = names.recipientCodes.map { OrganizationIndex.key(recipient: $0) }
@@ -328,6 +354,22 @@ struct FundingContext: Sendable {
             if let k = keys[i], let id = index.id(key: k) { resolved[i] = id }
         }
         self.resolved = resolved
+    }
+
+    /// Resolves the recipients of `batch` not yet in `resolved` (-2: not yet), their
+    /// registry slots loaded first; `lookups` is scratch space.
+    func resolve(_ batch: [FundingPartialRow], of partial: Partial, into resolved: inout [Int32],
+                 lookups: inout [(recipient: Int, key: (high: UInt64, low: UInt64))], index: OrganizationIndex) {
+        lookups.removeAll(keepingCapacity: true)
+        let names = partial.bytes(PartialFormat.namesFile).assumingMemoryBound(to: UInt8.self)
+        for row in batch where resolved[row.recipient] == -2 {
+            resolved[row.recipient] = -1
+            if let k = OrganizationIndex.key(recipient: UnsafeBufferPointer(rebasing: names[codes[row.recipient]])) {
+                index.prefetch(key: k)
+                lookups.append((row.recipient, k))
+            }
+        }
+        for l in lookups { if let id = index.id(key: l.key) { resolved[l.recipient] = id } }
     }
 }
 

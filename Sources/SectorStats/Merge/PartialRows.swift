@@ -24,32 +24,37 @@ struct RegistryMerge {
         if partials.count == 1 {
             // One file: its own duplicates are settled, nothing supersedes a row.
             entries.reserveCapacity(total)
+            let bytes = partials[0].bytes(PartialFormat.entriesFile)
             for row in 0..<partials[0].meta.rows {
-                let (entry, warnings) = try Self.entry(partials[0], row)
+                let (entry, warnings) = try Self.entry(bytes, row, of: partials[0])
                 entries.append(entry)
                 warnings.add(to: &self.warnings)
             }
             return
         }
         var firstRow: [Int] = []
-        var table = USCCTable(capacity: max(total, 16))
-        var at = 0
         var all: [(entry: OrganizationIndex.Entry, warnings: WarningCounts)] = []
         all.reserveCapacity(total)
-        for (p, partial) in partials.enumerated() {
-            firstRow.append(at)
-            for row in 0..<partial.meta.rows {
-                let (entry, warnings) = try Self.entry(partial, row)
-                if let earlier = table.replace(entry.uscc, id: Int32(at)) {
-                    // The earlier row is in an earlier file (a file's own are settled).
-                    let e = Int(earlier)
-                    var q = p
-                    while firstRow[q] > e { q -= 1 }
-                    superseded[q][e - firstRow[q]] = true
-                    duplicates[q] += 1
-                }
-                all.append((entry, warnings))
-                at += 1
+        for partial in partials {
+            firstRow.append(all.count)
+            let bytes = partial.bytes(PartialFormat.entriesFile)
+            for row in 0..<partial.meta.rows { all.append(try Self.entry(bytes, row, of: partial)) }
+        }
+        // Each replace is a cache miss in a large table: the slot of a code some places
+        // ahead is loaded meanwhile.
+        var table = USCCTable(capacity: max(total, 16))
+        let ahead = 8
+        var p = 0
+        for at in all.indices {
+            if at + ahead < all.count { table.prefetch(high: all[at + ahead].entry.uscc.high, low: all[at + ahead].entry.uscc.low) }
+            while p + 1 < firstRow.count, firstRow[p + 1] <= at { p += 1 }
+            if let earlier = table.replace(all[at].entry.uscc, id: Int32(at)) {
+                // The earlier row is in an earlier file (a file's own are settled).
+                let e = Int(earlier)
+                var q = p
+                while firstRow[q] > e { q -= 1 }
+                superseded[q][e - firstRow[q]] = true
+                duplicates[q] += 1
             }
         }
         var g = 0
@@ -63,9 +68,9 @@ struct RegistryMerge {
         }
     }
 
-    /// Row `row` of a registration partial's `entries.bin`.
-    static func entry(_ partial: Partial, _ row: Int) throws -> (OrganizationIndex.Entry, WarningCounts) {
-        let all = partial.bytes(PartialFormat.entriesFile)
+    /// Row `row` of a registration partial's `entries.bin` (`all`: that section's bytes).
+    @inline(__always)
+    static func entry(_ all: UnsafeRawBufferPointer, _ row: Int, of partial: Partial) throws -> (OrganizationIndex.Entry, WarningCounts) {
         let at = row * PartialFormat.entryBytes
         @inline(__always) func word32(_ o: Int) -> UInt32 {
             UInt32(littleEndian: all.loadUnaligned(fromByteOffset: at + o, as: UInt32.self))
@@ -107,9 +112,9 @@ struct FundingDedup {
     private(set) var duplicates: [Int] = []
 
     init(_ partials: [Partial], bucket: RecordBucket? = nil) throws {
-        var ids = FundingIDs(expectedRows: partials.reduce(0) { $0 + $1.meta.rows }, bucket: bucket)
-        for partial in partials {
-            let (flags, count) = try ids.add(partial)
+        var ids = FundingIDs(expectedRows: partials.dropLast().reduce(0) { $0 + $1.meta.rows }, bucket: bucket)
+        for (p, partial) in partials.enumerated() {
+            let (flags, count) = try ids.add(partial, record: p + 1 < partials.count)
             duplicate.append(flags)
             duplicates.append(count)
         }
@@ -122,63 +127,46 @@ struct FundingIDs {
     private var seen = ByteKeySet()
     let bucket: RecordBucket?
 
+    /// `rows`: the rows whose ids will be recorded.
     init(expectedRows rows: Int, bucket: RecordBucket?) {
         self.bucket = bucket
         seen.reserve(bucket.map { rows / $0.count + rows / ($0.count * 8) + 16 } ?? rows)
     }
 
-    /// Adds the ids of `partial`'s rows; returns per row whether not to aggregate it (a
+    /// Checks the ids of `partial`'s rows against those recorded, and records them unless
+    /// `record` is false (the last partial); returns per row whether not to aggregate it (a
     /// duplicate, or of another bucket), and how many are duplicates.
-    mutating func add(_ partial: Partial) throws -> (skip: [Bool], duplicates: Int) {
+    mutating func add(_ partial: Partial, record: Bool = true) throws -> (skip: [Bool], duplicates: Int) {
         var flags = [Bool](repeating: false, count: partial.meta.rows)
-        let count = try flags.withUnsafeMutableBufferPointer { try add(partial, into: $0, settled: { _ in }) }
+        let count = try flags.withUnsafeMutableBufferPointer { try add(partial, into: $0, record: record) }
         return (flags, count)
     }
 
-    /// As ``add(_:)``, writing the flags into `flags` (one per row, all false on entry);
-    /// `settled(row)` is called whenever the flags of the rows before `row` are final.
-    mutating func add(_ partial: Partial, into flags: UnsafeMutableBufferPointer<Bool>,
-                      settled: (Int) -> Void) throws -> Int {
+    /// As ``add(_:record:)``, writing the flags into `flags` (one per row, all false on entry).
+    mutating func add(_ partial: Partial, into flags: UnsafeMutableBufferPointer<Bool>, record: Bool) throws -> Int {
         precondition(flags.count >= partial.meta.rows, "a flag per row")
-        var count = 0
-        var row = 0
         let rows = partial.meta.rows
-        let bucket = bucket
-        try partial.forEachBlock(PartialFormat.idsFile) { bytes in
-            // A second cursor runs ahead, so that the slots of the next keys are loaded
-            // while this one goes in (every insert is a cache miss in a large table). Not
-            // with a bucket: most ids are not inserted, and its table is smaller.
-            var cursor = SectionCursor(bytes)
-            var lead = SectionCursor(bytes)
-            let ahead = bucket == nil
-            if ahead { for _ in 0..<12 { if let id = lead.string() { seen.prefetch(id) } } }
-            while !cursor.atEnd {
-                guard let id = cursor.string(), row < rows else {
-                    throw partial.corrupt(PartialFormat.idsFile, "record_id \(row + 1) is cut short or beyond the rows")
-                }
-                if ahead, let next = lead.string() { seen.prefetch(next) }
-                defer { row += 1 }
-                if let bucket, !bucket.contains(id) {
-                    flags[row] = true
-                    continue
-                }
-                if !seen.insert(id) {
-                    flags[row] = true
-                    count += 1
-                }
-            }
-            settled(row)
+        // With a bucket, every row is another bucket's until its id is read.
+        if bucket != nil, let base = flags.baseAddress { base.update(repeating: true, count: rows) }
+        var count = 0
+        // Every look-up is a cache miss in a large table: the slots of the ids some places
+        // ahead are loaded meanwhile.
+        let read = try partial.forEachRecordID(in: bucket) { row, id, ahead in
+            if let ahead { seen.prefetch(ahead) }
+            let duplicate = record ? !seen.insert(id) : seen.contains(id)
+            if duplicate { count += 1 }
+            flags[row] = duplicate
         }
-        guard row == rows else {
-            throw partial.corrupt(PartialFormat.idsFile, "\(row) record_ids for \(rows) rows")
+        guard bucket != nil || read == rows else {
+            throw partial.corrupt(PartialFormat.idsFile, "\(read) record_ids for \(rows) rows")
         }
         return count
     }
 }
 
 /// Which rows of one funding partial the merge steps over (duplicates of earlier rows, or
-/// rows of another bucket), settled row block by row block (``PartialFormat/blockRows``),
-/// so that the accumulation of a block can start as soon as its duplicates are known.
+/// rows of another bucket), with a semaphore per row block that the accumulation of a
+/// block waits on.
 ///
 /// `@unchecked Sendable`: `rows` is written only by the one settling thread, and only the
 /// rows of blocks it has not yet marked settled; a reader reads a block's rows only after
@@ -191,16 +179,21 @@ final class SkipFlags: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     private let outcome = Mutex<Result<Int, SectorStatsError>?>(nil)
 
-    /// Flags for `count` rows, none settled yet.
-    init(rows count: Int) {
+    /// Flags for `count` rows in `blocks` row blocks, none settled yet.
+    init(rows count: Int, blocks: Int) {
         rows = .allocate(capacity: max(count, 1))
         rows.initialize(repeating: false)
-        blocks = (0..<(count + PartialFormat.blockRows - 1) / PartialFormat.blockRows).map { _ in DispatchSemaphore(value: 0) }
+        self.blocks = (0..<blocks).map { _ in DispatchSemaphore(value: 0) }
+    }
+
+    /// Flags of `partial` for `count` rows, none settled yet.
+    convenience init(_ partial: Partial) {
+        self.init(rows: partial.meta.rows, blocks: partial.meta.rowBlocks.count)
     }
 
     /// Flags already known (a bucket's), all settled.
-    convenience init(settled flags: [Bool], duplicates: Int) {
-        self.init(rows: flags.count)
+    convenience init(settled flags: [Bool], duplicates: Int, blocks: Int) {
+        self.init(rows: flags.count, blocks: blocks)
         for (i, f) in flags.enumerated() { rows[i] = f }
         finish(.success(duplicates), settledBlocks: 0)
     }
@@ -212,8 +205,9 @@ final class SkipFlags: @unchecked Sendable {
     /// For the settling thread: where the flags go (before their block is settled).
     var writable: UnsafeMutableBufferPointer<Bool> { rows }
 
-    /// For the settling thread: the flags of block `b` are final.
-    func settle(block b: Int) { blocks[b].signal() }
+    /// For the settling thread: the flags of every block are final already (all false:
+    /// nothing to skip); the outcome still follows with ``finish(_:settledBlocks:)``.
+    func settleAll() { for b in blocks { b.signal() } }
 
     /// For the settling thread: the partial is done (its duplicate count) or failed; the
     /// blocks from `settledBlocks` on are released (a failure is thrown to their readers).
@@ -240,40 +234,53 @@ final class SkipFlags: @unchecked Sendable {
     }
 }
 
-/// ``FundingIDs`` on a thread of its own, partial by partial and block by block, so that
-/// the merge can accumulate a block as soon as its duplicates are settled. A dedicated
+/// ``FundingIDs`` on a thread of its own, partial by partial, so that the merge can
+/// accumulate a partial as soon as its duplicates are settled. The first partial's rows are
+/// settled from the start (nothing comes before them: its ids are only recorded), the last
+/// partial's ids are only checked, and one partial alone needs no ids at all. A dedicated
 /// thread, not a Dispatch work item: the merge's workers wait for it, and they may hold
 /// every thread of Dispatch's pool.
 final class FundingDedupThread: Sendable {
     let flags: [SkipFlags]
 
     init(_ partials: [Partial]) {
-        flags = partials.map { SkipFlags(rows: $0.meta.rows) }
+        flags = partials.map { SkipFlags($0) }
+        if let first = flags.first { first.settleAll() }
+        guard partials.count > 1 else {
+            flags.first?.finish(.success(0), settledBlocks: flags.first?.blockCount ?? 0)
+            return
+        }
         let flags = flags
         let thread = Thread {
-            var ids = FundingIDs(expectedRows: partials.reduce(0) { $0 + $1.meta.rows }, bucket: nil)
+            var ids = FundingIDs(expectedRows: partials.dropLast().reduce(0) { $0 + $1.meta.rows }, bucket: nil)
             var failure: SectorStatsError?
             for (p, partial) in partials.enumerated() {
                 let f = flags[p]
-                var settled = 0
+                // The first partial's flags were released at the start.
+                let released = p == 0 ? f.blockCount : 0
                 if let failure {
-                    f.finish(.failure(failure), settledBlocks: 0)
+                    f.finish(.failure(failure), settledBlocks: released)
                     continue
                 }
                 do {
-                    let count = try ids.add(partial, into: f.writable) { row in
-                        // Blocks wholly before `row` are final (the last one at the end).
-                        while settled < f.blockCount, (settled + 1) * PartialFormat.blockRows <= row {
-                            f.settle(block: settled)
-                            settled += 1
+                    // The first partial's flags stay false (read already): its ids go to a
+                    // scratch buffer, where a repeat would mean a damaged partial.
+                    let count: Int
+                    if p == 0 {
+                        var scratch = [Bool](repeating: false, count: partial.meta.rows)
+                        count = try scratch.withUnsafeMutableBufferPointer { try ids.add(partial, into: $0, record: true) }
+                        guard count == 0 else {
+                            throw partial.corrupt(PartialFormat.idsFile, "a record_id is there twice")
                         }
+                    } else {
+                        count = try ids.add(partial, into: f.writable, record: p + 1 < partials.count)
                     }
                     partial.evict(PartialFormat.idsFile)
-                    f.finish(.success(count), settledBlocks: settled)
+                    f.finish(.success(count), settledBlocks: released)
                 } catch {
                     let e = error as? SectorStatsError ?? SectorStatsError(.internalError, file: partial.folder, "\(error)")
                     failure = e
-                    f.finish(.failure(e), settledBlocks: settled)
+                    f.finish(.failure(e), settledBlocks: released)
                 }
             }
         }
@@ -307,7 +314,7 @@ struct FundingNames {
             recipientNames.append(UnsafeBufferPointer(rebasing: key[k.at...]))
         }
         for (count, what) in [(partial.meta.funders, 0), (partial.meta.industries, 1)] {
-            var interner = ByteInterner()
+            var interner = ByteInterner(capacity: count)
             for id in 0..<count {
                 guard let name = c.string(), interner.intern(name) == Int32(id) else { throw bad() }
             }
@@ -333,28 +340,6 @@ struct FundingPartialRow {
     var warnings: WarningCounts
     var purpose: Purpose
     var sourceType: SourceType
-
-    /// Calls `body` with each row of block `b` of a funding partial's `facts.bin` and its
-    /// row number in the partial, in order; checks that the block holds exactly its rows.
-    /// Rows flagged in `skipping` are stepped over undecoded (their lines are then not
-    /// counted: for passes that use no line).
-    @inline(__always)
-    static func forEach(inBlock b: Int, of partial: Partial, skipping: UnsafeBufferPointer<Bool>? = nil,
-                        _ body: (_ row: Int, FundingPartialRow) throws -> Void) throws {
-        let facts = partial.bytes(PartialFormat.factsFile)
-        let range = Partial.block(b, starts: partial.meta.rowBlocks, end: facts.count)
-        var cursor = SectionCursor(facts, from: range.lowerBound, to: range.upperBound)
-        var line = 0
-        let first = b * PartialFormat.blockRows
-        for r in first..<min(first + PartialFormat.blockRows, partial.meta.rows) {
-            if let skipping, skipping[r] {
-                try skip(&cursor, partial: partial)
-                continue
-            }
-            try body(r, try read(&cursor, line: &line, partial: partial))
-        }
-        guard cursor.atEnd else { throw partial.corrupt(PartialFormat.factsFile, "block \(b + 1) has bytes after its rows") }
-    }
 
     /// Steps over the next row without decoding it: its eleven varints and its kinds byte.
     @inline(__always)

@@ -1,14 +1,19 @@
-/// One of `count` buckets of funding record ids, for a merge split over processes: a row is
-/// in bucket `index` when FNV-1a 64 of its normalized record_id's UTF-8 bytes, mod `count`,
-/// is `index`. The hash is fixed (not seeded, not per process), so the same id falls in the
-/// same bucket on every machine: rows of one id always meet in one bucket, where the first
-/// one wins exactly as in a merge of everything.
+/// One of `count` buckets of funding record ids, for a merge split over processes.
+///
+/// A record id's *shard* is the top six bits of FNV-1a 64 of its normalized UTF-8 bytes
+/// (one of ``shards``); a funding partial stores its record ids shard by shard, so that a
+/// bucket reads only its own. A row is in bucket `index` when its shard mod `count` is
+/// `index`, so `count` is at most ``shards``. The hash is fixed (not seeded, not per
+/// process), so the same id falls in the same bucket on every machine: rows of one id
+/// always meet in one bucket, where the first one wins exactly as in a merge of everything.
 public struct RecordBucket: Sendable, Equatable {
+    /// Shards of the record-id space (and the most buckets a merge can be split into).
+    public static let shards = 64
     public let index: Int
     public let count: Int
 
     public init?(index: Int, count: Int) {
-        guard count >= 1, (0..<count).contains(index) else { return nil }
+        guard (1...Self.shards).contains(count), (0..<count).contains(index) else { return nil }
         self.index = index
         self.count = count
     }
@@ -33,8 +38,14 @@ public struct RecordBucket: Sendable, Equatable {
         return h
     }
 
+    /// The shard of a record id (its hash's top bits: FNV-1a's low bits see only the
+    /// bytes' low bits).
     @inline(__always)
-    public func contains(_ recordID: UnsafeBufferPointer<UInt8>) -> Bool {
-        count == 1 || Int(Self.hash(recordID) % UInt64(count)) == index
-    }
+    public static func shard(_ recordID: UnsafeBufferPointer<UInt8>) -> Int { Int(truncatingIfNeeded: hash(recordID) >> 58) }
+
+    @inline(__always)
+    public func contains(shard: Int) -> Bool { count == 1 || shard % count == index }
+
+    @inline(__always)
+    public func contains(_ recordID: UnsafeBufferPointer<UInt8>) -> Bool { contains(shard: Self.shard(recordID)) }
 }

@@ -156,7 +156,7 @@ public enum PartialBuilder {
             format: PartialFormat.version, program: SectorStatsVersion.string, key: "", kind: job.kind, path: job.path,
             file: reader.name, bytes: job.bytes, sha256: job.sha256, encoding: reader.encoding.rawValue,
             accounting: RowAccounting(file: reader.name, path: job.path, encoding: reader.encoding.rawValue), rows: 0,
-            rowBlocks: [], idBlocks: [], recipients: 0, funders: 0, industries: 0, quarantineEntries: 0, sections: [:])
+            rowBlocks: [], recipients: 0, funders: 0, industries: 0, quarantineEntries: 0, sections: [:])
     }
 
     static func aliases<Field: HeaderField>(_ raw: [String: String], _: Field.Type, file: String) throws -> [String: Field] {
@@ -416,14 +416,12 @@ enum FundingPartialBuilder {
             aliases: try PartialBuilder.aliases(job.input.aliases, FundingField.self, file: reader.name))
         meta.accounting.unknownColumns = normalizer.unknownColumns
         var quarantine = try QuarantineSection(path: dir + "/" + PartialFormat.quarantineFile)
-        let facts = try SectionWriter(path: dir + "/" + PartialFormat.factsFile)
-        let ids = try SectionWriter(path: dir + "/" + PartialFormat.idsFile, deflate: true)
+        let shards = try ShardedRowsWriter(facts: dir + "/" + PartialFormat.factsFile, ids: dir + "/" + PartialFormat.idsFile)
         var seen = ByteKeySet()
         var sized = false
         var recipients = ByteInterner()
         var funders = ByteInterner()
         var industries = ByteInterner()
-        var previousLine = 0
         var kept = 0
         meta.range = try PartialBuilder.read(
             job, reader: reader, threads: threads, chunkBytes: chunkBytes,
@@ -439,7 +437,7 @@ enum FundingPartialBuilder {
                     sized = true
                     seen.reserve(Int(Double(size) * Double(chunk.rowsRead) / Double(chunk.inputBytes) * 1.05))
                 }
-                chunk.text.withUnsafeBufferPointer { text in
+                try chunk.text.withUnsafeBufferPointer { text in
                     @inline(__always) func field(_ from: Int, _ to: Int) -> UnsafeBufferPointer<UInt8> {
                         UnsafeBufferPointer(rebasing: text[from..<to])
                     }
@@ -466,36 +464,23 @@ enum FundingPartialBuilder {
                             meta.accounting.duplicates += 1
                             continue
                         }
-                        if kept % PartialFormat.blockRows == 0 {
-                            meta.rowBlocks.append(facts.position)
-                            meta.idBlocks.append(ids.position)
-                            // Lines are steps from the previous row within a block.
-                            previousLine = 0
-                        }
                         kept += 1
-                        ids.string(id)
                         // The recipient is its code and name together: the code's length
                         // (varint), the code, the name.
                         let recipient = recipients.intern(field(row.ends.0, row.ends.2), hash: row.recipientHash)
                         let funder = field(row.ends.2, row.ends.3)
                         let industry = field(row.ends.3, row.ends.4)
-                        facts.varint(UInt64(recipient))
-                        facts.varint(funder.isEmpty ? 0 : UInt64(funders.intern(funder, hash: row.funderHash)) + 1)
-                        facts.varint(industry.isEmpty ? 0 : UInt64(industries.intern(industry)) + 1)
-                        facts.varint(UInt64(row.amount))
-                        facts.varint(row.cash.map { UInt64($0) + 1 } ?? 0)
-                        facts.varint(row.inKind.map { UInt64($0) + 1 } ?? 0)
-                        facts.varint(UInt64(row.beneficiaries))
-                        facts.varint(UInt64(PartialFormat.packDate(row.received)))
-                        facts.varint(row.region.map { UInt64($0) + 1 } ?? 0)
-                        facts.varint(UInt64(row.line - previousLine))
-                        previousLine = row.line
-                        facts.varint(UInt64(row.warnings.packed))
-                        facts.byte(UInt8(row.purpose.ordinal | row.sourceType.ordinal << 4))
+                        try shards.add(
+                            id: id, recipient: UInt64(recipient),
+                            funder: funder.isEmpty ? 0 : UInt64(funders.intern(funder, hash: row.funderHash)) + 1,
+                            industry: industry.isEmpty ? 0 : UInt64(industries.intern(industry)) + 1,
+                            amount: UInt64(row.amount), cash: row.cash.map { UInt64($0) + 1 } ?? 0,
+                            inKind: row.inKind.map { UInt64($0) + 1 } ?? 0, beneficiaries: UInt64(row.beneficiaries),
+                            date: UInt64(PartialFormat.packDate(row.received)), region: row.region.map { UInt64($0) + 1 } ?? 0,
+                            line: row.line, warnings: UInt64(row.warnings.packed),
+                            kinds: UInt8(row.purpose.ordinal | row.sourceType.ordinal << 4))
                     }
                 }
-                try facts.flushIfFull()
-                try ids.flushIfFull()
             })
         // The names the ids refer to, in id order: recipients (each its key: the code's
         // length as a varint, the code, the name), funders, industries.
@@ -506,15 +491,19 @@ enum FundingPartialBuilder {
                 try names.flushIfFull()
             }
         }
+        let sections = try shards.finish()
         meta.rows = kept
+        meta.rowBlocks = shards.rowBlocks
+        meta.blockStarts = shards.blockStarts
+        meta.blockShards = shards.blockShards
         meta.accounting.accepted = kept
         meta.quarantineEntries = quarantine.count
         meta.recipients = recipients.count
         meta.funders = funders.count
         meta.industries = industries.count
         meta.sections = [
-            PartialFormat.factsFile: try facts.finish(),
-            PartialFormat.idsFile: try ids.finish(),
+            PartialFormat.factsFile: sections.facts,
+            PartialFormat.idsFile: sections.ids,
             PartialFormat.namesFile: try names.finish(),
             PartialFormat.quarantineFile: try quarantine.writer.finish(),
         ]

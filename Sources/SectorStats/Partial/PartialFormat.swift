@@ -19,27 +19,32 @@ public enum PartialKind: String, Codable, Sendable, CaseIterable {
 ///   (what the merge needs: USCC, type, dates, province, county, warnings);
 ///   `rows.bin` — per kept row, its organizations-table CSV row (varint length, bytes), for
 ///   `export organizations`;
-/// - funding: `facts.bin` — per kept row, varints (recipient id, funder id + 1, industry
-///   id + 1, amount, cash + 1, in_kind + 1, beneficiaries, packed date, region + 1, line
-///   step, warnings) and one byte (purpose ordinal | source type ordinal << 4); `ids.bin` — per kept row its
-///   record_id (varint length, bytes), for duplicate detection across files; `names.bin` —
-///   the recipients (recipient_uscc and recipient_name), funders and industries the ids
-///   refer to, each a varint length and bytes;
+/// - funding: the kept rows in *shard blocks*: rows of one record-id shard
+///   (``RecordBucket/shard(_:)``), in input order, at most ``fundingBlockRows`` to a block;
+///   the blocks follow one another as the builder filled them, and a partial's row numbers
+///   are in that stored order (`blockStarts`: each block's first row, `blockShards`: its
+///   shard). A merge of one bucket reads only its shards' blocks. `facts.bin` — per row,
+///   varints (recipient id, funder id + 1, industry id + 1, amount, cash + 1, in_kind + 1,
+///   beneficiaries, packed date, region + 1, line step, warnings) and one byte (purpose
+///   ordinal | source type ordinal << 4); `ids.bin` — per row its record_id (varint length,
+///   bytes), one zlib block per row block (tagged with the shard), for duplicate detection
+///   across files; `names.bin` — the recipients (recipient_uscc and recipient_name), funders
+///   and industries the ids refer to, each a varint length and bytes;
 /// - `quarantine.bin`: per refused row its line (varint) and its quarantine CSV row
 ///   (varint length, bytes), in line order.
 ///
 /// `rows.bin`, `ids.bin` and `quarantine.bin` are stored as independent zlib blocks (their
 /// raw and stored sizes in the meta: ``SectionWriter``); the sections the merge decodes row
 /// by row in parallel (`entries.bin`, `facts.bin`) and `names.bin` are stored as they are.
-/// Within a block of `facts.bin` (every ``blockRows`` rows) a row's line is a step from the
-/// row before it, the block's first from 0.
+/// Within a block of `facts.bin` a row's line is a step from the row before it, the
+/// block's first from 0 (registrations: a block is every ``blockRows`` rows).
 ///
 /// Within one file the duplicates are already settled (registrations: the last row of a
 /// USCC wins; funding: the first row of a record_id), since that holds whatever other files
 /// a run has; the merge settles them across files.
 public enum PartialFormat {
     /// Bumped whenever the layout changes: a partial of another format is rebuilt.
-    public static let version = 1
+    public static let version = 2
     public static let suffix = ".partial"
     public static let metaFile = "meta.json"
     public static let entriesFile = "entries.bin"
@@ -48,8 +53,11 @@ public enum PartialFormat {
     public static let idsFile = "ids.bin"
     public static let namesFile = "names.bin"
     public static let quarantineFile = "quarantine.bin"
-    /// Rows per block: where the merge can split a file's rows between workers.
+    /// Rows per block of a registration partial: where the merge can split a file's rows
+    /// between workers.
     public static let blockRows = 1 << 16
+    /// Rows per shard block of a funding partial, at most.
+    public static let fundingBlockRows = 1 << 13
     /// One registration entry: USCC halves (2 × 8), registered and deregistered dates
     /// (2 × 4, packed; 0 = none), province and county (2 × 4), warnings (4), type (1), 3 spare.
     static let entryBytes = 40
@@ -71,7 +79,8 @@ public struct PartialMeta: Codable, Sendable, Equatable {
     public struct Section: Codable, Sendable, Equatable {
         public var bytes: Int64
         public var crc32: UInt32
-        /// For a section stored in zlib blocks: each block's raw and stored size, in order.
+        /// For a section stored in zlib blocks: each block's raw and stored size, in order
+        /// (for `ids.bin`, and its shard).
         public var blocks: [[Int]]?
     }
 
@@ -88,10 +97,11 @@ public struct PartialMeta: Codable, Sendable, Equatable {
     /// The file on its own: rows read = kept rows + quarantined + duplicates within it.
     public var accounting: RowAccounting
     public var rows: Int
-    /// Byte offsets of every ``PartialFormat/blockRows`` rows in the rows section
-    /// (`entries.bin` / `facts.bin`) and, for funding, in `ids.bin`.
+    /// Byte offset of every row block in the rows section (`entries.bin` / `facts.bin`).
     public var rowBlocks: [Int]
-    public var idBlocks: [Int]
+    /// Funding: each row block's first row and its record-id shard (``PartialFormat``).
+    public var blockStarts: [Int] = []
+    public var blockShards: [Int] = []
     public var recipients: Int
     public var funders: Int
     public var industries: Int
@@ -141,8 +151,9 @@ final class SectionWriter {
     private static let flushAt = 1 << 20
     static let blockBytes = 1 << 20
     private let deflate: Bool
-    /// Raw blocks waiting to be compressed, and the blocks written (raw, stored sizes).
-    private var pending: [[UInt8]] = []
+    /// Raw blocks waiting to be compressed (with their tag: a shard), and the blocks
+    /// written (raw, stored sizes, and the tag if any).
+    private var pending: [(raw: [UInt8], tag: Int?)] = []
     private var blocks: [[Int]] = []
 
     init(path: String, deflate: Bool = false) throws {
@@ -167,13 +178,17 @@ final class SectionWriter {
     func bytes(_ b: UnsafeBufferPointer<UInt8>) { buffer.append(contentsOf: b) }
 
     @inline(__always)
-    func varint(_ value: UInt64) {
+    func varint(_ value: UInt64) { Self.varint(value, into: &buffer) }
+
+    /// Appends `value` as a LEB128 varint.
+    @inline(__always)
+    static func varint(_ value: UInt64, into out: inout [UInt8]) {
         var v = value
         while v >= 0x80 {
-            buffer.append(UInt8(truncatingIfNeeded: v) | 0x80)
+            out.append(UInt8(truncatingIfNeeded: v) | 0x80)
             v >>= 7
         }
-        buffer.append(UInt8(v))
+        out.append(UInt8(v))
     }
 
     @inline(__always)
@@ -204,8 +219,18 @@ final class SectionWriter {
         }
         guard !buffer.isEmpty else { return }
         written += Int64(buffer.count)
-        pending.append(buffer)
+        pending.append((buffer, nil))
         buffer.removeAll(keepingCapacity: true)
+        if pending.count == 2 { try compressPending() }
+    }
+
+    /// Adds `raw` as a block of its own, tagged `tag` (deflate only; the buffer must be
+    /// empty: a section is written either through the buffer or block by block).
+    func block(_ raw: [UInt8], tag: Int) throws {
+        precondition(deflate && buffer.isEmpty, "tagged blocks are for a deflated section written block by block")
+        guard !raw.isEmpty else { return }
+        written += Int64(raw.count)
+        pending.append((raw, tag))
         if pending.count == 2 { try compressPending() }
     }
 
@@ -215,12 +240,12 @@ final class SectionWriter {
         pending = []
         let slots = ConcurrentSlots<Result<[UInt8], Error>>(count: raw.count)
         DispatchQueue.concurrentPerform(iterations: raw.count) { i in
-            slots.set(i, Result { try raw[i].withUnsafeBytes { try ZlibBlock.compress($0) } })
+            slots.set(i, Result { try raw[i].raw.withUnsafeBytes { try ZlibBlock.compress($0) } })
         }
         for i in raw.indices {
             guard let block = try slots.take(i)?.get() else { throw SectorStatsError(.internalError, file: path, "a block was not compressed") }
             try store(block)
-            blocks.append([raw[i].count, block.count])
+            blocks.append([raw[i].raw.count, block.count] + (raw[i].tag.map { [$0] } ?? []))
         }
     }
 
@@ -246,6 +271,109 @@ final class SectionWriter {
         try flush()
         if deflate { try compressPending() }
         return PartialMeta.Section(bytes: stored, crc32: crc, blocks: deflate ? blocks : nil)
+    }
+}
+
+/// Writes the kept rows of a funding partial in shard blocks (see ``PartialFormat``): per
+/// shard a block of facts and one of record ids are filled, and written out (the ids
+/// deflated, tagged with the shard) when the block holds ``PartialFormat/fundingBlockRows``
+/// rows, and at the end in shard order. At most one block per shard is held.
+final class ShardedRowsWriter {
+    let facts: SectionWriter
+    let ids: SectionWriter
+    private var factsBuffers: [[UInt8]]
+    private var idsBuffers: [[UInt8]]
+    private var counts: [Int]
+    /// Per shard: the line of its block's last row (0 at a block's start).
+    private var lines: [Int]
+    private(set) var rowBlocks: [Int] = []
+    private(set) var blockStarts: [Int] = []
+    private(set) var blockShards: [Int] = []
+    /// Rows written out so far.
+    private(set) var rows = 0
+
+    init(facts: String, ids: String) throws {
+        self.facts = try SectionWriter(path: facts)
+        self.ids = try SectionWriter(path: ids, deflate: true)
+        factsBuffers = [[UInt8]](repeating: [], count: RecordBucket.shards)
+        idsBuffers = [[UInt8]](repeating: [], count: RecordBucket.shards)
+        counts = [Int](repeating: 0, count: RecordBucket.shards)
+        lines = [Int](repeating: 0, count: RecordBucket.shards)
+    }
+
+    @inline(__always)
+    private static func varint(_ value: UInt64, _ out: inout [UInt8]) { SectionWriter.varint(value, into: &out) }
+
+    /// Adds a row: its record id, then its facts (see ``PartialFormat``) but the line, which
+    /// is given as is and stored as a step within the block.
+    @inline(__always)
+    func add(id: UnsafeBufferPointer<UInt8>, recipient: UInt64, funder: UInt64, industry: UInt64, amount: UInt64, cash: UInt64,
+             inKind: UInt64, beneficiaries: UInt64, date: UInt64, region: UInt64, line: Int, warnings: UInt64, kinds: UInt8) throws {
+        let s = RecordBucket.shard(id)
+        Self.varint(UInt64(id.count), &idsBuffers[s])
+        idsBuffers[s].append(contentsOf: id)
+        Self.varint(recipient, &factsBuffers[s])
+        Self.varint(funder, &factsBuffers[s])
+        Self.varint(industry, &factsBuffers[s])
+        Self.varint(amount, &factsBuffers[s])
+        Self.varint(cash, &factsBuffers[s])
+        Self.varint(inKind, &factsBuffers[s])
+        Self.varint(beneficiaries, &factsBuffers[s])
+        Self.varint(date, &factsBuffers[s])
+        Self.varint(region, &factsBuffers[s])
+        Self.varint(UInt64(line - lines[s]), &factsBuffers[s])
+        Self.varint(warnings, &factsBuffers[s])
+        factsBuffers[s].append(kinds)
+        lines[s] = line
+        counts[s] += 1
+        if counts[s] == PartialFormat.fundingBlockRows { try flush(s) }
+    }
+
+    private func flush(_ s: Int) throws {
+        rowBlocks.append(facts.position)
+        blockStarts.append(rows)
+        blockShards.append(s)
+        factsBuffers[s].withUnsafeBufferPointer { facts.bytes($0) }
+        try facts.flushIfFull()
+        try ids.block(idsBuffers[s], tag: s)
+        rows += counts[s]
+        factsBuffers[s].removeAll(keepingCapacity: true)
+        idsBuffers[s].removeAll(keepingCapacity: true)
+        counts[s] = 0
+        lines[s] = 0
+    }
+
+    /// Writes the shards' last blocks (in shard order); returns the sections' meta.
+    func finish() throws -> (facts: PartialMeta.Section, ids: PartialMeta.Section) {
+        for s in counts.indices where counts[s] > 0 { try flush(s) }
+        return (try facts.finish(), try ids.finish())
+    }
+}
+
+extension Partial {
+    /// Calls `body(row, id)` for every record id of a funding partial in a shard `bucket`
+    /// holds (nil: all), block by block (within a block, in row order); returns the ids
+    /// read. Each block must hold exactly its rows' ids.
+    @discardableResult
+    func forEachRecordID(in bucket: RecordBucket?,
+                         _ body: (_ row: Int, _ id: UnsafeBufferPointer<UInt8>, _ ahead: UnsafeBufferPointer<UInt8>?) throws -> Void)
+        throws -> Int {
+        var count = 0
+        let shards = meta.blockShards
+        try forEachBlock(PartialFormat.idsFile, wanted: { b in bucket.map { $0.contains(shard: shards[b]) } ?? true }) { bytes, b in
+            let rows = self.rows(ofBlock: b)
+            var c = SectionCursor(bytes)
+            // A second cursor some ids ahead: `body` gets that id, to load what it needs for it.
+            var lead = SectionCursor(bytes)
+            for _ in 0..<12 { _ = lead.string() }
+            for row in rows {
+                guard let id = c.string() else { throw corrupt(PartialFormat.idsFile, "block \(b + 1) ends before its rows' record ids") }
+                try body(row, id, lead.string())
+            }
+            guard c.atEnd else { throw corrupt(PartialFormat.idsFile, "block \(b + 1) holds more record ids than rows") }
+            count += rows.count
+        }
+        return count
     }
 }
 
@@ -315,11 +443,14 @@ public final class Partial: Sendable {
         guard let data = FileManager.default.contents(atPath: folder + "/" + PartialFormat.metaFile) else {
             throw bad("no \(PartialFormat.metaFile)")
         }
+        // The format and program first: a meta of another format may not decode as this one.
+        struct Written: Decodable { var format: Int, program: String }
+        guard let written = try? JSONDecoder().decode(Written.self, from: data) else { throw bad("\(PartialFormat.metaFile) is unreadable") }
+        guard written.format == PartialFormat.version, written.program == SectorStatsVersion.string else {
+            throw bad("written by sectorstats \(written.program) (format \(written.format)); this is \(SectorStatsVersion.string) (format \(PartialFormat.version))")
+        }
         let meta: PartialMeta
         do { meta = try JSONDecoder().decode(PartialMeta.self, from: data) } catch { throw bad("\(PartialFormat.metaFile) is unreadable") }
-        guard meta.format == PartialFormat.version, meta.program == SectorStatsVersion.string else {
-            throw bad("written by sectorstats \(meta.program) (format \(meta.format)); this is \(SectorStatsVersion.string) (format \(PartialFormat.version))")
-        }
         let expected: [String] = meta.kind == .registrations
             ? [PartialFormat.entriesFile, PartialFormat.rowsFile, PartialFormat.quarantineFile]
             : [PartialFormat.factsFile, PartialFormat.idsFile, PartialFormat.namesFile, PartialFormat.quarantineFile]
@@ -329,11 +460,23 @@ public final class Partial: Sendable {
             guard let s = meta.sections[name] else { throw bad("no \(name)") }
             let file = try MappedFile(path: folder + "/" + name)
             guard Int64(file.count) == s.bytes else { throw bad("\(name) has \(file.count) bytes, \(s.bytes) were written") }
-            if verify, CRC32.update(0, file.bytes) != s.crc32 { throw bad("\(name) does not hold the bytes that were written (CRC-32)") }
+            if verify {
+                guard CRC32.update(0, file.bytes) == s.crc32 else { throw bad("\(name) does not hold the bytes that were written (CRC-32)") }
+                file.evict()  // read again only when used, not held from here on
+            }
             mapped[name] = file
         }
-        let blocks = (meta.rows + PartialFormat.blockRows - 1) / PartialFormat.blockRows
-        guard meta.rowBlocks.count == blocks, meta.kind == .registrations || meta.idBlocks.count == blocks,
+        let blocksHeld: Bool
+        if meta.kind == .registrations {
+            blocksHeld = meta.rowBlocks.count == (meta.rows + PartialFormat.blockRows - 1) / PartialFormat.blockRows
+        } else {
+            let starts = meta.blockStarts
+            blocksHeld = starts.count == meta.rowBlocks.count && meta.blockShards.count == starts.count
+                && (starts.first ?? 0) == 0 && zip(starts, starts.dropFirst() + [meta.rows]).allSatisfy { $0 < $1 }
+                && meta.blockShards.allSatisfy { (0..<RecordBucket.shards).contains($0) }
+                && meta.sections[PartialFormat.idsFile]?.blocks?.count == starts.count
+        }
+        guard blocksHeld,
               meta.accounting.rowsRead == meta.rows + meta.accounting.quarantined + meta.accounting.duplicates else {
             throw bad("its meta is inconsistent")
         }
@@ -342,6 +485,26 @@ public final class Partial: Sendable {
         }
         self.meta = meta
         sections = mapped
+    }
+
+    /// Opens the partials in `folders`, their bytes checked in parallel with `verify`.
+    public static func open(_ folders: [String], verify: Bool) throws -> [Partial] {
+        let slots = ConcurrentSlots<Result<Partial, Error>>(count: folders.count)
+        DispatchQueue.concurrentPerform(iterations: folders.count) { i in
+            slots.set(i, Result { try Partial(folder: folders[i], verify: verify) })
+        }
+        return try folders.indices.map { i in
+            guard let r = slots.take(i) else { throw SectorStatsError(.internalError, file: folders[i], "the partial was not opened") }
+            return try r.get()
+        }
+    }
+
+    /// The rows of row block `b`.
+    func rows(ofBlock b: Int) -> Range<Int> {
+        if meta.kind == .registrations {
+            return b * PartialFormat.blockRows..<min((b + 1) * PartialFormat.blockRows, meta.rows)
+        }
+        return meta.blockStarts[b]..<(b + 1 < meta.blockStarts.count ? meta.blockStarts[b + 1] : meta.rows)
     }
 
     /// A section's bytes (valid while this partial is alive).
@@ -371,14 +534,24 @@ public final class Partial: Sendable {
     /// is: one block, its mapping). Records never straddle blocks. A block that does not
     /// inflate to its recorded size is `corruptData`.
     func forEachBlock(_ name: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        try forEachBlock(name, wanted: { _ in true }) { block, _ in try body(block) }
+    }
+
+    /// ``forEachBlock(_:_:)`` for the blocks whose index `wanted` accepts, with the index;
+    /// the others are stepped over without being inflated.
+    func forEachBlock(_ name: String, wanted: (Int) -> Bool, _ body: (UnsafeRawBufferPointer, Int) throws -> Void) throws {
         let all = bytes(name)
-        guard let blocks = meta.sections[name]?.blocks else { return try body(all) }
+        guard let blocks = meta.sections[name]?.blocks else { return try body(all, 0) }
         var scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: SectionWriter.blockBytes * 2, alignment: 16)
         defer { scratch.deallocate() }
         var at = 0
         for (i, b) in blocks.enumerated() {
-            guard b.count == 2, b[0] > 0, b[1] >= 0, b[1] <= all.count - at else {
+            guard b.count == 2 || b.count == 3, b[0] > 0, b[1] >= 0, b[1] <= all.count - at else {
                 throw corrupt(name, "block \(i + 1) lies outside the file")
+            }
+            guard wanted(i) else {
+                at += b[1]
+                continue
             }
             if b[0] > scratch.count {
                 scratch.deallocate()
@@ -388,7 +561,7 @@ public final class Partial: Sendable {
             guard ZlibBlock.uncompress(UnsafeRawBufferPointer(rebasing: all[at..<at + b[1]]), into: raw) else {
                 throw corrupt(name, "block \(i + 1) does not inflate to its \(b[0]) bytes")
             }
-            try body(UnsafeRawBufferPointer(raw))
+            try body(UnsafeRawBufferPointer(raw), i)
             at += b[1]
         }
         guard at == all.count else { throw corrupt(name, "\(all.count - at) bytes after its blocks") }

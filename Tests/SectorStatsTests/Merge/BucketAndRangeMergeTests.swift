@@ -173,15 +173,19 @@ final class BucketAndRangeMergeTests: XCTestCase {
         XCTAssertNotEqual(job.key, ranges[1].meta.key)
     }
 
-    func testRecordBucket_isFNV1a64ModK() {
+    func testRecordBucket_isTheTopSixBitsOfFNV1a64_modK() {
         func bucket(_ s: String, _ k: Int) -> Int? {
             (0..<k).first { i in Array(s.utf8).withUnsafeBufferPointer { RecordBucket(index: i, count: k)?.contains($0) ?? false } }
         }
-        // FNV-1a 64 of "a" is 0xaf63dc4c8601ec8c; of "" the offset basis 0xcbf29ce484222325.
+        // FNV-1a 64 of "a" is 0xaf63dc4c8601ec8c (top six bits 0b101011 = 43); of "" the
+        // offset basis 0xcbf29ce484222325 (0b110010 = 50).
         XCTAssertEqual(Array("a".utf8).withUnsafeBufferPointer { RecordBucket.hash($0) }, 0xAF63_DC4C_8601_EC8C)
-        XCTAssertEqual(bucket("a", 7), Int(UInt64(0xAF63_DC4C_8601_EC8C) % 7))
-        XCTAssertEqual(bucket("", 5), Int(UInt64(0xCBF2_9CE4_8422_2325) % 5))
+        XCTAssertEqual(Array("a".utf8).withUnsafeBufferPointer { RecordBucket.shard($0) }, 43)
+        XCTAssertEqual(bucket("a", 7), 43 % 7)
+        XCTAssertEqual(bucket("", 5), 50 % 5)
+        XCTAssertEqual(bucket("a", 64), 43)
         XCTAssertNil(RecordBucket("3/3"))
+        XCTAssertNil(RecordBucket("0/65"), "at most one bucket per shard")
         XCTAssertEqual(RecordBucket("2/3")?.index, 2)
     }
 }

@@ -46,6 +46,71 @@ final class PartialFormatTests: XCTestCase {
         }
     }
 
+    /// PartialFormat: a funding partial's rows are stored in shard blocks (at most
+    /// `fundingBlockRows` rows, one record-id shard each); every row's id is in its block's
+    /// shard, a bucket reads exactly the ids of its shards, and the clean funding export
+    /// still lists the rows in input (line) order.
+    func testFundingPartial_storesRowsInShardBlocks_andExportsThemInLineOrder() throws {
+        let dir = try Workdir()
+        // Ids of two shards only, 20,000 rows interleaved: each shard fills two blocks and
+        // half of a third; plus ids of every other shard, a few each.
+        func shard(_ s: String) -> Int { Array(s.utf8).withUnsafeBufferPointer { RecordBucket.shard($0) } }
+        var ids: [String] = []
+        var n = 0
+        var perShard = [Int](repeating: 0, count: RecordBucket.shards)
+        while n < 10_000_000 {
+            let id = "R\(n)"
+            n += 1
+            let s = shard(id)
+            if s == 3 || s == 41 ? perShard[s] < 10_000 : perShard[s] < 4 {
+                perShard[s] += 1
+                ids.append(id)
+            }
+            if perShard[3] == 10_000, perShard[41] == 10_000, perShard.allSatisfy({ $0 >= 4 || $0 == 10_000 }) { break }
+        }
+        var csv = "记录编号,受赠组织统一社会信用代码,受赠组织名称,资金来源,捐赠方,捐赠方行业,金额,其中现金及有价证券,物资折价,捐赠日期,用途,受益地区,受益人次\n"
+        for (i, id) in ids.enumerated() {
+            csv += "\(id),53420000MJ0003B24T,湖北省慈善总会,企业捐赠,公司\(i % 97),制造业,\(i + 1),,,2020-02-01,救灾,湖北省,\(i % 13)\n"
+        }
+        let input = try dir.file("funding.csv", csv)
+        let job = try PartialJob.make(kind: .funding, path: input, asOf: asOf, referenceHash: "t")
+        let regions = try RegionTable(folder: URL(fileURLWithPath: Fixtures.repoRoot + "/datasets/reference"))
+        try PartialBuilder.build(job, in: dir.path + "/partials", regions: regions, threads: 2, chunkBytes: 64 << 10)
+        let partial = try Partial(folder: dir.path + "/partials/" + job.key + PartialFormat.suffix, verify: true)
+        XCTAssertEqual(partial.meta.rows, ids.count)
+        let meta = partial.meta
+        // Shards 3 and 41 hold 10,000 rows each: 8,192 + 1,808 rows in two blocks.
+        for s in [3, 41] {
+            let blocks = meta.blockShards.indices.filter { meta.blockShards[$0] == s }
+            XCTAssertEqual(blocks.map { partial.rows(ofBlock: $0).count }, [PartialFormat.fundingBlockRows, 10_000 - PartialFormat.fundingBlockRows])
+        }
+        XCTAssertEqual(meta.blockShards.count, RecordBucket.shards + 2)
+        // Each block's ids are of its shard; all ids once.
+        var seen: [String: Int] = [:]
+        let read = try partial.forEachRecordID(in: nil) { row, id, _ in
+            let text = String(decoding: id, as: UTF8.self)
+            XCTAssertNil(seen[text])
+            seen[text] = row
+            let b = try XCTUnwrap(meta.blockStarts.lastIndex { $0 <= row })
+            XCTAssertEqual(meta.blockShards[b], shard(text))
+        }
+        XCTAssertEqual(read, ids.count)
+        XCTAssertEqual(Set(seen.keys), Set(ids))
+        // A bucket of 5 reads the ids of its shards and no other.
+        for i in 0..<5 {
+            var got: [String] = []
+            try partial.forEachRecordID(in: RecordBucket(index: i, count: 5)) { _, id, _ in got.append(String(decoding: id, as: UTF8.self)) }
+            XCTAssertEqual(Set(got), Set(ids.filter { shard($0) % 5 == i }))
+            XCTAssertEqual(got.count, ids.filter { shard($0) % 5 == i }.count)
+        }
+        // The export: rows in input order, whatever block they are stored in.
+        let w = CSVWriter()
+        try CleanTables.writeFunding([partial], to: w)
+        let lines = String(decoding: w.bytes, as: UTF8.self).split(separator: "\n").dropFirst()
+        XCTAssertEqual(lines.map { String($0.prefix { $0 != "," }) }, ids)
+        XCTAssertEqual(lines.map { Int($0.split(separator: ",").last ?? "") }, (0..<ids.count).map { $0 + 2 })
+    }
+
     /// A registrations partial folder holding `section` as its quarantine section.
     private func makePartial(_ dir: Workdir, section: PartialMeta.Section, path: String) throws -> Partial {
         let folder = dir.path + "/p-" + UUID().uuidString
@@ -56,7 +121,7 @@ final class PartialFormatTests: XCTestCase {
         acc.rowsRead = 0
         let meta = PartialMeta(format: PartialFormat.version, program: SectorStatsVersion.string, key: "k", kind: .registrations,
                                path: "x.csv", file: "x.csv", bytes: 0, sha256: "", encoding: "utf-8", accounting: acc, rows: 0,
-                               rowBlocks: [], idBlocks: [], recipients: 0, funders: 0, industries: 0, quarantineEntries: 0,
+                               rowBlocks: [], recipients: 0, funders: 0, industries: 0, quarantineEntries: 0,
                                sections: [PartialFormat.entriesFile: .init(bytes: 0, crc32: 0), PartialFormat.rowsFile: .init(bytes: 0, crc32: 0),
                                           PartialFormat.quarantineFile: section])
         try JSON.write(meta, to: folder + "/" + PartialFormat.metaFile)
