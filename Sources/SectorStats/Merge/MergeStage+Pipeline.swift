@@ -6,6 +6,9 @@ extension MergeStage: PipelineStage {
     static let summaryFile = "aggregate.json"
     /// Beside `quarantine.csv.gz` in the stage folder: its ``quarantineKey(_:gzipLevel:)``.
     static let quarantineKeyFile = "quarantine.key"
+    /// Beside them: the funding accumulators of this merge and what they were merged from
+    /// (a ``BucketState`` of the one bucket), for the next merge when a file is added.
+    static let fundingStateFile = "funding.state"
 
     var name: StageName { .aggregate }
 
@@ -26,8 +29,16 @@ extension MergeStage: PipelineStage {
         // copies the one the last merge wrote (when its bytes are those recorded) unless --force.
         let key = Self.quarantineKey(registrations + funding, gzipLevel: settings.gzipLevel)
         let reused = request.force ? nil : Self.previousQuarantine(key: key, store: context.store)
-        let merged = try Self.run(registrations: registrations, funding: funding, regions: regions,
-                                  settings: settings, folder: folder, reusingQuarantine: reused)
+        // A file added at the end: the funding accumulators of the ones before it come from
+        // the state the last merge saved (unless --force).
+        let previousState = context.store.folder(.aggregate) + "/" + Self.fundingStateFile
+        let (merged, resumed) = try Self.run(
+            registrations: registrations, funding: funding, regions: regions, settings: settings, folder: folder,
+            reusingQuarantine: reused, resumingFrom: request.force ? nil : previousState,
+            savingState: folder + "/" + Self.fundingStateFile)
+        if resumed > 0 {
+            context.log.info("resumed", metadata: ["funding_partials": "\(resumed) accumulated by the last merge, \(funding.count - resumed) added"])
+        }
         try Data((key + "\n").utf8).write(to: URL(fileURLWithPath: folder + "/" + Self.quarantineKeyFile))
         try JSON.write(merged.normalize, to: folder + "/" + Self.normalizeFile)
         try JSON.write(merged.aggregate, to: folder + "/" + Self.summaryFile)

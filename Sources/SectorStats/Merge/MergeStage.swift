@@ -29,6 +29,21 @@ public struct MergeStage {
     /// (``quarantineKey(_:gzipLevel:)``), copied instead of written again.
     public static func run(registrations: [Partial], funding: [Partial], regions: RegionTable, settings: AggregateSettings,
                            folder: String, reusingQuarantine reused: String? = nil) throws -> MergeResult {
+        try run(registrations: registrations, funding: funding, regions: regions, settings: settings, folder: folder,
+                reusingQuarantine: reused, resumingFrom: nil, savingState: nil).result
+    }
+
+    /// ``run(registrations:funding:regions:settings:folder:reusingQuarantine:)``, and:
+    ///
+    /// `resumingFrom`: the funding state the last merge saved (`savingState`). When it was
+    /// merged from the same registry partials, settings and program, and from the first of
+    /// these funding partials (a file added at the end), those partials are not accumulated
+    /// again: their accumulators are taken from it (their record ids are still read, for the
+    /// duplicates of the new ones). Anything else, or a damaged state, is a full merge.
+    /// `savingState`: where to save this merge's funding state for the next one.
+    public static func run(registrations: [Partial], funding: [Partial], regions: RegionTable, settings: AggregateSettings,
+                           folder: String, reusingQuarantine reused: String?, resumingFrom previous: String?,
+                           savingState stateFile: String?) throws -> (result: MergeResult, resumed: Int) {
         try checkKinds(registrations: registrations, funding: funding)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         // The quarantine on a thread of its own, from start to end.
@@ -45,9 +60,25 @@ public struct MergeStage {
         defer { dedup.wait() }
         let registry = try RegistryMerge(registrations)
         let index = OrganizationIndex(registry.entries, asOf: settings.asOf)
-        let merged = try aggregate(funding, flags: dedup.flags, index: index, settings: settings)
-        return try finish(registrations: registrations, funding: funding, registry: registry, index: index, merged: merged,
-                          quarantine: quarantine, regions: regions, settings: settings, folder: folder)
+        let (registrationKeys, fundingKeys) = (registrations.map(\.meta.key), funding.map(\.meta.key))
+        let resumed = previous.flatMap { try? BucketState.read($0, settings: settings, index: index) }.flatMap { s in
+            s.bucket.count == 1 && s.registrationKeys == registrationKeys && !s.fundingKeys.isEmpty
+                && s.fundingKeys.count < fundingKeys.count && Array(fundingKeys.prefix(s.fundingKeys.count)) == s.fundingKeys ? s : nil
+        }
+        let done = resumed?.fundingKeys.count ?? 0
+        var merged = try aggregate(Array(funding[done...]), flags: Array(dedup.flags[done...]), index: index, settings: settings)
+        if let resumed {
+            // Exact accumulators: merged in any order, the same tables.
+            try merged.partial.merge(resumed.merged.partial)
+            merged.warnings.add(resumed.merged.warnings)
+            merged.duplicates = try dedup.flags[..<done].map { try $0.duplicates() } + merged.duplicates
+        }
+        if let stateFile {
+            try BucketState(bucket: .all, asOf: settings.asOf.description, reliefPurposes: BucketState.purposes(settings.reliefPurposes),
+                            registrationKeys: registrationKeys, fundingKeys: fundingKeys, merged: merged).write(to: stateFile)
+        }
+        return (try finish(registrations: registrations, funding: funding, registry: registry, index: index, merged: merged,
+                           quarantine: quarantine, regions: regions, settings: settings, folder: folder), done)
     }
 
     static func checkKinds(registrations: [Partial], funding: [Partial]) throws {

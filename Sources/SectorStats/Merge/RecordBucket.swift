@@ -27,6 +27,14 @@ public struct RecordBucket: Sendable, Equatable {
 
     public var description: String { "\(index)/\(count)" }
 
+    /// The one bucket of every record id (a merge not split).
+    public static let all = RecordBucket(uncheckedIndex: 0, count: 1)
+
+    private init(uncheckedIndex index: Int, count: Int) {
+        self.index = index
+        self.count = count
+    }
+
     /// FNV-1a, 64 bits.
     @inline(__always)
     public static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {

@@ -118,6 +118,51 @@ final class IncrementalRunTests: XCTestCase {
         XCTAssertEqual(reordered.sources["funding"]?.rowsRead, 3000)
     }
 
+    /// A file added at the end: the merge takes the earlier files' funding accumulators from
+    /// the state the last merge saved, and the tables are still a fresh run's, byte for byte —
+    /// with a record_id of the new file that an earlier file had (DATA.md §5: the first row
+    /// wins), with a damaged state (a full merge instead), and with other relief purposes.
+    func testRun_whenAFileIsAddedAtTheEnd_resumesFromTheLastMerge_andEqualsAFreshRun() throws {
+        let dir = try generatedSet(parts: 3)
+        // funding_3 also re-sends funding_1's first row.
+        let first = try CSVReader(path: dir.path + "/data/funding_1.csv")
+        var firstRecord = ""
+        try first.forEachRecord { r in if firstRecord.isEmpty { firstRecord = r.rawText } }
+        let third = try String(contentsOfFile: dir.path + "/data/funding_3.csv", encoding: .utf8)
+        _ = try dir.file("data/funding_3.csv", third + firstRecord + "\n")
+
+        try pipeline(dir, funding: ["funding_1.csv", "funding_2.csv"])
+        _ = try run(dir)
+        try pipeline(dir, funding: ["funding_1.csv", "funding_2.csv", "funding_3.csv"])
+        let added = try run(dir)
+        XCTAssertTrue(added.stderr.contains("\"message\":\"resumed\""), added.stderr)
+        XCTAssertTrue(added.stderr.contains("2 accumulated by the last merge, 1 added"), added.stderr)
+        let m = try manifest(dir)
+        XCTAssertGreaterThanOrEqual(try XCTUnwrap(m.inputs.last).duplicates, 1, "funding_1's first row, sent again")
+        XCTAssertEqual(try published(dir), try freshTables(dir), "resumed")
+
+        // A damaged state: not used (a full merge), the same tables.
+        try pipeline(dir, funding: ["funding_1.csv"])
+        _ = try run(dir)
+        let state = dir.path + "/out/stages/03_aggregate/" + MergeStage.fundingStateFile
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: state))
+        bytes[bytes.count / 2] ^= 0x01
+        try bytes.write(to: URL(fileURLWithPath: state))
+        try pipeline(dir, funding: ["funding_1.csv", "funding_2.csv"])
+        let damaged = try run(dir)
+        XCTAssertFalse(damaged.stderr.contains("\"message\":\"resumed\""), damaged.stderr)
+        XCTAssertEqual(try published(dir), try freshTables(dir), "after a damaged state")
+
+        // Other relief purposes with a file added: the state was merged for others, not used.
+        try pipeline(dir, funding: ["funding_1.csv", "funding_2.csv", "funding_3.csv"])
+        var yml = try String(contentsOfFile: dir.path + "/p.yml", encoding: .utf8)
+        yml += "relief_purposes: [救灾]\n"
+        _ = try dir.file("p.yml", yml)
+        let other = try run(dir)
+        XCTAssertFalse(other.stderr.contains("\"message\":\"resumed\""), other.stderr)
+        XCTAssertEqual(try published(dir), try freshTables(dir), "other relief purposes")
+    }
+
     func testPartialAndMergeByHand_equalRunsPublishedTablesByteForByte() throws {
         let dir = try generatedSet(parts: 2)
         try pipeline(dir, funding: ["funding_1.csv", "funding_2.csv"])
