@@ -48,6 +48,18 @@ final class MappedFile: @unchecked Sendable {
     /// The file's bytes, valid while this object is alive.
     var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
 
+    /// Drops the mapped pages of `range` (whole pages within it) from this process, as
+    /// ``evict()`` does for all of them.
+    func evict(_ range: Range<Int>) {
+        #if os(Linux)
+        guard let base, range.lowerBound >= 0, range.upperBound <= count else { return }
+        let page = max(Int(sysconf(Int32(_SC_PAGESIZE))), 1)
+        let start = (range.lowerBound + page - 1) / page * page
+        let end = range.upperBound == count ? count : range.upperBound / page * page
+        if end > start { _ = madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, MADV_DONTNEED) }
+        #endif
+    }
+
     /// Drops the mapped pages from this process (they stay in the page cache, and a later
     /// read maps them again): for a file read once, so that it does not count in the
     /// process's memory for the rest of the run.

@@ -45,6 +45,30 @@ struct BucketState {
         try f.commit()
     }
 
+    /// What the state in `path` was merged from — its bucket count and partial keys — read
+    /// without checking its bytes or decoding its accumulators (``read(_:settings:index:)``
+    /// does both); nil when it cannot be read.
+    static func header(_ path: String) -> (buckets: Int, asOf: String, reliefPurposes: String, registrationKeys: [String],
+                                           fundingKeys: [String])? {
+        guard let data = FileManager.default.contents(atPath: path), data.count >= magic.count + 4,
+              Array(data.prefix(magic.count)) == magic else { return nil }
+        var r = StateReader(Array(data[magic.count..<data.count - 4]), file: path)
+        guard (try? r.varint()) == format, (try? r.string()) == SectorStatsVersion.string,
+              (try? r.varint()) != nil, let count = try? r.varint(), let asOf = try? r.string(), let relief = try? r.string()
+        else { return nil }
+        var keys: [[String]] = []
+        for _ in 0..<2 {
+            guard let n = try? r.count() else { return nil }
+            var k: [String] = []
+            for _ in 0..<n {
+                guard let key = try? r.string() else { return nil }
+                k.append(key)
+            }
+            keys.append(k)
+        }
+        return (Int(count), asOf, relief, keys[0], keys[1])
+    }
+
     /// Reads the state in `path`; its funding accumulators are read back against `index`.
     static func read(_ path: String, settings: AggregateSettings, index: OrganizationIndex) throws -> BucketState {
         guard let data = FileManager.default.contents(atPath: path) else {

@@ -55,23 +55,40 @@ public struct MergeStage {
             return try writeQuarantine(registrations + funding, to: folder + "/" + quarantineFile, level: settings.gzipLevel)
         }
         defer { quarantine.wait() }
-        // Funding duplicates need no registry: settled meanwhile, partial by partial.
-        let dedup = FundingDedupThread(funding)
+        // Whether the last merge's state covers the first funding partials (a file added at
+        // the end): its header says, before the registry is built; its bytes and settings are
+        // checked when it is read, below.
+        let (registrationKeys, fundingKeys) = (registrations.map(\.meta.key), funding.map(\.meta.key))
+        func extended(_ buckets: Int, _ registrationsThen: [String], _ fundingThen: [String]) -> Bool {
+            buckets == 1 && registrationsThen == registrationKeys && !fundingThen.isEmpty
+                && fundingThen.count < fundingKeys.count && Array(fundingKeys.prefix(fundingThen.count)) == fundingThen
+        }
+        let planned = previous.flatMap(BucketState.header).flatMap {
+            extended($0.buckets, $0.registrationKeys, $0.fundingKeys) && $0.asOf == settings.asOf.description
+                && $0.reliefPurposes == BucketState.purposes(settings.reliefPurposes) ? $0 : nil
+        }
+        // Funding duplicates need no registry: settled meanwhile, partial by partial (when
+        // resuming, the new partials' only).
+        var dedup = planned.map { FundingDedupThread(funding, after: $0.fundingKeys.count) } ?? FundingDedupThread(funding)
         defer { dedup.wait() }
         let registry = try RegistryMerge(registrations)
         let index = OrganizationIndex(registry.entries, asOf: settings.asOf)
-        let (registrationKeys, fundingKeys) = (registrations.map(\.meta.key), funding.map(\.meta.key))
-        let resumed = previous.flatMap { try? BucketState.read($0, settings: settings, index: index) }.flatMap { s in
-            s.bucket.count == 1 && s.registrationKeys == registrationKeys && !s.fundingKeys.isEmpty
-                && s.fundingKeys.count < fundingKeys.count && Array(fundingKeys.prefix(s.fundingKeys.count)) == s.fundingKeys ? s : nil
+        let resumed = planned == nil ? nil : previous.flatMap { try? BucketState.read($0, settings: settings, index: index) }.flatMap {
+            extended($0.bucket.count, $0.registrationKeys, $0.fundingKeys) && $0.fundingKeys == planned?.fundingKeys ? $0 : nil
+        }
+        if planned != nil, resumed == nil {
+            // A state whose bytes or settings did not hold up: a full merge after all.
+            dedup.wait()
+            dedup = FundingDedupThread(funding)
         }
         let done = resumed?.fundingKeys.count ?? 0
-        var merged = try aggregate(Array(funding[done...]), flags: Array(dedup.flags[done...]), index: index, settings: settings)
+        var merged = try aggregate(Array(funding[done...]), flags: Array(dedup.flags.suffix(funding.count - done)), index: index,
+                                   settings: settings)
         if let resumed {
             // Exact accumulators: merged in any order, the same tables.
             try merged.partial.merge(resumed.merged.partial)
             merged.warnings.add(resumed.merged.warnings)
-            merged.duplicates = try dedup.flags[..<done].map { try $0.duplicates() } + merged.duplicates
+            merged.duplicates = resumed.merged.duplicates + merged.duplicates
         }
         if let stateFile {
             try BucketState(bucket: .all, asOf: settings.asOf.description, reliefPurposes: BucketState.purposes(settings.reliefPurposes),

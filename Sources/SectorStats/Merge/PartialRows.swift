@@ -133,6 +133,12 @@ struct FundingIDs {
         seen.reserve(bucket.map { rows / $0.count + rows / ($0.count * 8) + 16 } ?? rows)
     }
 
+    @inline(__always)
+    func prefetch(_ id: UnsafeBufferPointer<UInt8>) { seen.prefetch(id) }
+
+    @inline(__always)
+    func contains(_ id: UnsafeBufferPointer<UInt8>) -> Bool { seen.contains(id) }
+
     /// Checks the ids of `partial`'s rows against those recorded, and records them unless
     /// `record` is false (the last partial); returns per row whether not to aggregate it (a
     /// duplicate, or of another bucket), and how many are duplicates.
@@ -288,8 +294,95 @@ final class FundingDedupThread: Sendable {
         thread.start()
     }
 
+    /// The flags of `partials[done...]` only (a merge that resumes from the accumulators of
+    /// `partials[..<done]`): their duplicates among themselves and of the earlier partials'
+    /// ids. The set holds the new partials' ids only; the earlier ids are streamed past it
+    /// (a look-up in a small table each, not an insert into one of every id), and those it
+    /// holds are looked for again in the new partials.
+    init(_ partials: [Partial], after done: Int) {
+        let new = Array(partials[done...])
+        let old = Array(partials[..<done])
+        flags = new.map { SkipFlags($0) }
+        let flags = flags
+        let thread = Thread {
+            var settled = false
+            do {
+                var seen = FundingIDs(expectedRows: new.reduce(0) { $0 + $1.meta.rows }, bucket: nil)
+                var counts = try new.indices.map { try seen.add(new[$0], into: flags[$0].writable, record: true) }
+                // The earlier ids on two threads (the merge's workers wait for these flags
+                // meanwhile), alternate blocks each; `seen` is only read from here on.
+                let found = Self.streamPast(old, seen: seen)
+                let again = try found.map { try $0.get() }
+                if again.contains(where: { $0.count > 0 || $0.contains(UnsafeBufferPointer(start: nil, count: 0)) }) {
+                    for (i, partial) in new.enumerated() {
+                        let rows = flags[i].writable
+                        try partial.forEachRecordID(in: nil) { row, id, _ in
+                            if !rows[row], again.contains(where: { $0.contains(id) }) {
+                                rows[row] = true
+                                counts[i] += 1
+                            }
+                        }
+                    }
+                }
+                for (i, f) in flags.enumerated() { f.finish(.success(counts[i]), settledBlocks: 0) }
+                settled = true
+            } catch {
+                if !settled {
+                    let e = error as? SectorStatsError ?? SectorStatsError(.internalError, "\(error)")
+                    for f in flags { f.finish(.failure(e), settledBlocks: 0) }
+                }
+            }
+        }
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+
+    /// The ids of `partials` that `seen` holds, found by two threads of their own (a set
+    /// each), each taking every other block.
+    private static func streamPast(_ partials: [Partial], seen ids: FundingIDs) -> [Result<ByteKeySet, SectorStatsError>] {
+        let seen = Frozen(ids)
+        let results = ConcurrentSlots<Result<ByteKeySet, SectorStatsError>>(count: 2)
+        let done = DispatchSemaphore(value: 0)
+        for t in 0..<2 {
+            let thread = Thread {
+                let result: Result<ByteKeySet, SectorStatsError>
+                do {
+                    var again = ByteKeySet()
+                    for partial in partials {
+                        try partial.forEachRecordID(in: nil, blocks: { $0 % 2 == t }) { _, id, ahead in
+                            if let ahead { seen.ids.prefetch(ahead) }
+                            if seen.ids.contains(id) { _ = again.insert(id) }
+                        }
+                    }
+                    result = .success(again)
+                } catch {
+                    result = .failure(error as? SectorStatsError ?? SectorStatsError(.internalError, "\(error)"))
+                }
+                results.set(t, result)
+                done.signal()
+            }
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+        done.wait()
+        done.wait()
+        for p in partials { p.evict(PartialFormat.idsFile) }
+        return (0..<2).map { results.take($0) ?? .failure(SectorStatsError(.internalError, "a thread gave no result")) }
+    }
+
     /// Waits until every partial is settled.
     func wait() { for f in flags { _ = try? f.duplicates() } }
+}
+
+/// A record-id set that is only read from here on, shared by threads.
+///
+/// `@unchecked Sendable`: `ids` is a `let`, and ``FundingIDs/contains(_:)`` and
+/// ``FundingIDs/prefetch(_:)`` only read its table and key bytes (no lazy state; the
+/// reference counts of its storage are atomic); the thread that made it waits for every
+/// reader to finish before it lets the set go.
+private final class Frozen: @unchecked Sendable {
+    let ids: FundingIDs
+    init(_ ids: FundingIDs) { self.ids = ids }
 }
 
 /// The names of a funding partial: recipients (code and name), funders, industries.

@@ -352,15 +352,16 @@ final class ShardedRowsWriter {
 
 extension Partial {
     /// Calls `body(row, id)` for every record id of a funding partial in a shard `bucket`
-    /// holds (nil: all), block by block (within a block, in row order); returns the ids
-    /// read. Each block must hold exactly its rows' ids.
+    /// holds (nil: all) and a block `blocks` accepts, block by block (within a block, in row
+    /// order); returns the ids read. Each block must hold exactly its rows' ids.
     @discardableResult
-    func forEachRecordID(in bucket: RecordBucket?,
+    func forEachRecordID(in bucket: RecordBucket?, blocks wanted: (Int) -> Bool = { _ in true },
                          _ body: (_ row: Int, _ id: UnsafeBufferPointer<UInt8>, _ ahead: UnsafeBufferPointer<UInt8>?) throws -> Void)
         throws -> Int {
         var count = 0
         let shards = meta.blockShards
-        try forEachBlock(PartialFormat.idsFile, wanted: { b in bucket.map { $0.contains(shard: shards[b]) } ?? true }) { bytes, b in
+        try forEachBlock(PartialFormat.idsFile, wanted: { b in wanted(b) && (bucket.map { $0.contains(shard: shards[b]) } ?? true) }) {
+            bytes, b in
             let rows = self.rows(ofBlock: b)
             var c = SectionCursor(bytes)
             // A second cursor some ids ahead: `body` gets that id, to load what it needs for it.

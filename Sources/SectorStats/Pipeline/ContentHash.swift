@@ -4,9 +4,23 @@ import Dispatch
 /// SHA-256 of file contents and of settings, for stage keys and the manifest
 /// (swift-crypto: BoringSSL's assembly, several hundred MB/s per core or more).
 public enum ContentHash {
-    /// Hex SHA-256 of a file's bytes, streamed in 1 MiB blocks.
+    /// Hex SHA-256 of a file's bytes (mapped; read in 1 MiB blocks where it cannot be).
     public static func file(_ path: String) throws -> (sha256: String, bytes: Int64) {
         let source = try FileByteSource(path: path)
+        // A regular file is hashed where it is mapped, not copied out of the page cache
+        // first; reading is the fallback.
+        if let size = source.fileSize, size > 0, let mapped = try? MappedFile(path: path), Int64(mapped.count) == size {
+            var hasher = SHA256()
+            // A window at a time, each dropped from the process once hashed: a large input
+            // never counts whole in its memory.
+            let window = 16 << 20
+            for start in stride(from: 0, to: mapped.count, by: window) {
+                let range = start..<min(start + window, mapped.count)
+                hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: mapped.bytes[range]))
+                mapped.evict(range)
+            }
+            return (hex(hasher.finalize()), size)
+        }
         let block = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
         defer { block.deallocate() }
         var hasher = SHA256()

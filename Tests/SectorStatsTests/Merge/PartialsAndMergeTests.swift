@@ -339,4 +339,53 @@ final class PartialsAndMergeTests: XCTestCase {
         XCTAssertEqual(results[0].organizationsWritten, 8)
         XCTAssertEqual(results[0].fundingWritten, 5)
     }
+
+    /// A merge that resumes from the state the merge of the first funding partials saved
+    /// accumulates only the added ones, and gives the plain merge's tables and accounting,
+    /// byte for byte — with an added file that repeats an earlier file's record_id (DATA.md
+    /// §5: the first row wins) and one of its own. In-process, so that TSan sees the
+    /// threads that stream the earlier ids.
+    func testMerge_whenResumedFromTheStateOfTheFirstPartials_equalsThePlainMerge() throws {
+        let dir = try Workdir()
+        let header = "记录编号,受赠组织统一社会信用代码,受赠组织名称,资金来源,捐赠方,捐赠方行业,金额,其中现金及有价证券,物资折价,捐赠日期,用途,受益地区,受益人次\n"
+        func row(_ id: String, _ amount: Int) -> String {
+            "\(id),53420000MJ0003B24T,湖北省慈善总会,企业捐赠,某公司,制造业,\(amount),,,2020-02-01,救灾,湖北省,1\n"
+        }
+        let added = try dir.file("c_fund.csv", header + row("N1", 7) + row("F1", 99) + row("N2", 8) + row("N1", 9))
+        func build(_ kind: PartialKind, _ path: String) throws -> Partial {
+            let job = try PartialJob.make(kind: kind, path: path, asOf: asOf, referenceHash: "test")
+            try PartialBuilder.build(job, in: dir.path + "/partials", regions: try regions(), threads: 2)
+            return try Partial(folder: dir.path + "/partials/" + job.key + PartialFormat.suffix, verify: true)
+        }
+        let regs = [try build(.registrations, Fixtures.path("normalize/registrations_every_defect_utf8.csv"))]
+        let fund = try build(.funding, Fixtures.path("normalize/funding_every_defect_utf8.csv"))
+        let funds = [fund, fund, try build(.funding, added)]
+        let settings = AggregateSettings(asOf: asOf, threads: 2)
+        func tables(_ folder: String) throws -> [String: Data] {
+            var out: [String: Data] = [:]
+            for f in try FileManager.default.contentsOfDirectory(atPath: folder) where f.hasSuffix(".csv.gz") {
+                out[f] = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + f))
+            }
+            return out
+        }
+        let plain = try MergeStage.run(registrations: regs, funding: funds, regions: try regions(), settings: settings,
+                                       folder: dir.path + "/plain")
+        let state = dir.path + "/first.state"
+        let first = try MergeStage.run(registrations: regs, funding: Array(funds.prefix(2)), regions: try regions(), settings: settings,
+                                       folder: dir.path + "/first", reusingQuarantine: nil, resumingFrom: nil, savingState: state)
+        XCTAssertEqual(first.resumed, 0)
+        let resumed = try MergeStage.run(registrations: regs, funding: funds, regions: try regions(), settings: settings,
+                                         folder: dir.path + "/resumed", reusingQuarantine: nil, resumingFrom: state,
+                                         savingState: dir.path + "/resumed.state")
+        XCTAssertEqual(resumed.resumed, 2)
+        XCTAssertEqual(resumed.result, plain)
+        // The added file: F1 is the first file's, N1 its own second row (the file settled that).
+        XCTAssertEqual(resumed.result.normalize.fundingFiles.map(\.duplicates), [1, 6, 2])
+        XCTAssertEqual(try tables(dir.path + "/resumed"), try tables(dir.path + "/plain"))
+        XCTAssertFalse(try tables(dir.path + "/plain").isEmpty)
+        // A state of other partials (not a prefix): a plain merge, the same tables.
+        let other = try MergeStage.run(registrations: regs, funding: [funds[2], fund], regions: try regions(), settings: settings,
+                                       folder: dir.path + "/other", reusingQuarantine: nil, resumingFrom: state, savingState: nil)
+        XCTAssertEqual(other.resumed, 0)
+    }
 }
