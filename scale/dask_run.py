@@ -141,10 +141,10 @@ def finish_plan(proc):
 class Job:
     """One pipeline run on a Dask client."""
 
-    def __init__(self, client, binary, plan, a):
+    def __init__(self, client, binary, plan, a, started):
         self.client, self.binary, self.plan, self.a = client, binary, plan, a
         self.timings = []
-        self.started = time.time()
+        self.started = started  # task start times in the timings count from here
         self.log = (lambda *_: None) if a.quiet else (lambda *m: print("dask_run:", *m, file=sys.stderr, flush=True))
 
     # -- tasks --------------------------------------------------------------------------
@@ -329,8 +329,7 @@ def main(argv=None):
             client = Client(cluster)
         p = finish_plan(planning)
         workers = len(client.scheduler_info().get("workers", {})) or 1
-        job = Job(client, binary, p, a)
-        job.started = started  # task start times in the timings count from here
+        job = Job(client, binary, p, a, started)
         try:
             job.run(a.buckets or min(workers, MAX_BUCKETS))
         finally:

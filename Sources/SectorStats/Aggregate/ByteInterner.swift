@@ -27,13 +27,12 @@ struct ByteInterner: Sendable {
 
     init() {}
 
-    /// An interner sized for `count` strings of `bytes` bytes in all (no rehash until then).
-    init(capacity count: Int, bytes: Int = 0) {
+    /// An interner sized for `count` strings (no rehash until then).
+    init(capacity count: Int) {
         var size = 16
         while size < count * 2 + 2 { size *= 2 }
         slots = Array(repeating: Slot(), count: size)
         starts.reserveCapacity(count + 1)
-        storage.reserveCapacity(bytes)
     }
 
     /// The id of `key`, adding it when new.

@@ -45,28 +45,42 @@ struct BucketState {
         try f.commit()
     }
 
-    /// What the state in `path` was merged from — its bucket count and partial keys — read
-    /// without checking its bytes or decoding its accumulators (``read(_:settings:index:)``
-    /// does both); nil when it cannot be read.
-    static func header(_ path: String) -> (buckets: Int, asOf: String, reliefPurposes: String, registrationKeys: [String],
-                                           fundingKeys: [String])? {
+    /// What a state was merged from: its bucket, settings and partial keys.
+    struct Header {
+        var bucket: RecordBucket
+        var asOf: String
+        var reliefPurposes: String
+        var registrationKeys: [String]
+        var fundingKeys: [String]
+    }
+
+    /// Reads the header after the magic: format, program, bucket, settings, partial keys.
+    private static func header(from r: inout StateReader) throws -> Header {
+        guard try r.varint() == format else { throw r.bad("another state format") }
+        let program = try r.string()
+        guard program == SectorStatsVersion.string else {
+            throw r.bad("written by sectorstats \(program); this is \(SectorStatsVersion.string)")
+        }
+        let index0 = try r.varint(), count = try r.varint()
+        guard count <= 1 << 20, let bucket = RecordBucket(index: Int(index0), count: Int(count)) else { throw r.bad("a bad bucket") }
+        let asOf = try r.string()
+        let relief = try r.string()
+        var keys: [[String]] = []
+        for _ in 0..<2 {
+            var k: [String] = []
+            for _ in 0..<(try r.count()) { k.append(try r.string()) }
+            keys.append(k)
+        }
+        return Header(bucket: bucket, asOf: asOf, reliefPurposes: relief, registrationKeys: keys[0], fundingKeys: keys[1])
+    }
+
+    /// The header of the state in `path`, read without checking its bytes or decoding its
+    /// accumulators (``read(_:settings:index:)`` does both); nil when it cannot be read.
+    static func header(_ path: String) -> Header? {
         guard let data = FileManager.default.contents(atPath: path), data.count >= magic.count + 4,
               Array(data.prefix(magic.count)) == magic else { return nil }
         var r = StateReader(Array(data[magic.count..<data.count - 4]), file: path)
-        guard (try? r.varint()) == format, (try? r.string()) == SectorStatsVersion.string,
-              (try? r.varint()) != nil, let count = try? r.varint(), let asOf = try? r.string(), let relief = try? r.string()
-        else { return nil }
-        var keys: [[String]] = []
-        for _ in 0..<2 {
-            guard let n = try? r.count() else { return nil }
-            var k: [String] = []
-            for _ in 0..<n {
-                guard let key = try? r.string() else { return nil }
-                k.append(key)
-            }
-            keys.append(k)
-        }
-        return (Int(count), asOf, relief, keys[0], keys[1])
+        return try? header(from: &r)
     }
 
     /// Reads the state in `path`; its funding accumulators are read back against `index`.
@@ -82,32 +96,19 @@ struct BucketState {
         guard all[0..<all.count - 4].withUnsafeBytes({ CRC32.update(0, $0) }) == crc else {
             throw r.bad("its bytes are not those written (CRC-32); run the bucket's merge again")
         }
-        guard try r.varint() == format else { throw r.bad("another state format") }
-        let program = try r.string()
-        guard program == SectorStatsVersion.string else {
-            throw r.bad("written by sectorstats \(program); this is \(SectorStatsVersion.string)")
-        }
-        let index0 = try r.varint(), count = try r.varint()
-        guard count <= 1 << 20, let bucket = RecordBucket(index: Int(index0), count: Int(count)) else { throw r.bad("a bad bucket") }
-        let asOf = try r.string()
-        let relief = try r.string()
-        guard asOf == settings.asOf.description, relief == purposes(settings.reliefPurposes) else {
-            throw r.bad("merged with as-of \(asOf) and relief purposes \(relief), not \(settings.asOf) and \(purposes(settings.reliefPurposes))")
-        }
-        var keys: [[String]] = []
-        for _ in 0..<2 {
-            var k: [String] = []
-            for _ in 0..<(try r.count()) { k.append(try r.string()) }
-            keys.append(k)
+        let h = try header(from: &r)
+        guard h.asOf == settings.asOf.description, h.reliefPurposes == purposes(settings.reliefPurposes) else {
+            throw r.bad("merged with as-of \(h.asOf) and relief purposes \(h.reliefPurposes), not \(settings.asOf) and \(purposes(settings.reliefPurposes))")
         }
         var duplicates: [Int] = []
-        for _ in keys[1] { duplicates.append(try r.int()) }
+        for _ in h.fundingKeys { duplicates.append(try r.int()) }
         var counts: [Int] = []
         for _ in 0..<(try r.count()) { counts.append(try r.int()) }
         guard let warnings = WarningTally(counts: counts) else { throw r.bad("warnings of another program") }
         let partial = try FundingPartial.decode(from: &r, asOf: settings.asOf, index: index, reliefPurposes: settings.reliefPurposes)
         guard r.atEnd else { throw r.bad("bytes after the state") }
-        return BucketState(bucket: bucket, asOf: asOf, reliefPurposes: relief, registrationKeys: keys[0], fundingKeys: keys[1],
+        return BucketState(bucket: h.bucket, asOf: h.asOf, reliefPurposes: h.reliefPurposes, registrationKeys: h.registrationKeys,
+                           fundingKeys: h.fundingKeys,
                            merged: FundingMerge(partial: partial, duplicates: duplicates, warnings: warnings))
     }
 }

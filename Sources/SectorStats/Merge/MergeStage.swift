@@ -64,7 +64,7 @@ public struct MergeStage {
                 && fundingThen.count < fundingKeys.count && Array(fundingKeys.prefix(fundingThen.count)) == fundingThen
         }
         let planned = previous.flatMap(BucketState.header).flatMap {
-            extended($0.buckets, $0.registrationKeys, $0.fundingKeys) && $0.asOf == settings.asOf.description
+            extended($0.bucket.count, $0.registrationKeys, $0.fundingKeys) && $0.asOf == settings.asOf.description
                 && $0.reliefPurposes == BucketState.purposes(settings.reliefPurposes) ? $0 : nil
         }
         // Funding duplicates need no registry: settled meanwhile, partial by partial (when
@@ -105,16 +105,6 @@ public struct MergeStage {
         for p in funding where p.meta.kind != .funding {
             throw SectorStatsError(.invalidArgument, file: p.folder, "a \(p.meta.kind.rawValue) partial given as funding")
         }
-    }
-
-    /// The funding partials' rows but those in `skip` (duplicates, or another bucket's),
-    /// accumulated; `duplicates`: per partial, its rows that are duplicates.
-    static func aggregate(_ funding: [Partial], skip: [[Bool]], duplicates: [Int], index: OrganizationIndex,
-                          settings: AggregateSettings) throws -> FundingMerge {
-        try aggregate(funding, flags: funding.indices.map {
-            SkipFlags(settled: skip[$0], duplicates: duplicates[$0], blocks: funding[$0].meta.rowBlocks.count)
-        }, index: index,
-                      settings: settings)
     }
 
     /// The tables from the merged registry and funding, written into `folder`; the row

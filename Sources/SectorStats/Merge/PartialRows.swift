@@ -192,7 +192,7 @@ final class SkipFlags: @unchecked Sendable {
         self.blocks = (0..<blocks).map { _ in DispatchSemaphore(value: 0) }
     }
 
-    /// Flags of `partial` for `count` rows, none settled yet.
+    /// Flags for the rows and row blocks of `partial`, none settled yet.
     convenience init(_ partial: Partial) {
         self.init(rows: partial.meta.rows, blocks: partial.meta.rowBlocks.count)
     }
@@ -305,7 +305,6 @@ final class FundingDedupThread: Sendable {
         flags = new.map { SkipFlags($0) }
         let flags = flags
         let thread = Thread {
-            var settled = false
             do {
                 var seen = FundingIDs(expectedRows: new.reduce(0) { $0 + $1.meta.rows }, bucket: nil)
                 var counts = try new.indices.map { try seen.add(new[$0], into: flags[$0].writable, record: true) }
@@ -313,7 +312,7 @@ final class FundingDedupThread: Sendable {
                 // meanwhile), alternate blocks each; `seen` is only read from here on.
                 let found = Self.streamPast(old, seen: seen)
                 let again = try found.map { try $0.get() }
-                if again.contains(where: { $0.count > 0 || $0.contains(UnsafeBufferPointer(start: nil, count: 0)) }) {
+                if again.contains(where: { !$0.isEmpty }) {
                     for (i, partial) in new.enumerated() {
                         let rows = flags[i].writable
                         try partial.forEachRecordID(in: nil) { row, id, _ in
@@ -325,12 +324,9 @@ final class FundingDedupThread: Sendable {
                     }
                 }
                 for (i, f) in flags.enumerated() { f.finish(.success(counts[i]), settledBlocks: 0) }
-                settled = true
             } catch {
-                if !settled {
-                    let e = error as? SectorStatsError ?? SectorStatsError(.internalError, "\(error)")
-                    for f in flags { f.finish(.failure(e), settledBlocks: 0) }
-                }
+                let e = error as? SectorStatsError ?? SectorStatsError(.internalError, "\(error)")
+                for f in flags { f.finish(.failure(e), settledBlocks: 0) }
             }
         }
         thread.stackSize = 1 << 20

@@ -17,6 +17,8 @@ struct ByteKeySet {
     private var slots: ZeroedPages
     private var mask: Int
     private(set) var count = 0
+    /// No key, not even the empty one (which `count` does not include).
+    var isEmpty: Bool { count == 0 && !hasEmpty }
     private var arena: [UInt8] = []
     private var hasEmpty = false
 

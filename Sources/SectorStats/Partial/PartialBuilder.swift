@@ -383,12 +383,7 @@ extension FundingNormalizer {
             }
             let id = ValueText.withNormalized(raw(r, .recordID)) { put($0) }
             let code = ValueText.withNormalizedCode(raw(r, .recipientUSCC)) { b in
-                var n = b.count
-                while n >= 0x80 {
-                    chunk.text.append(UInt8(truncatingIfNeeded: n) | 0x80)
-                    n >>= 7
-                }
-                chunk.text.append(UInt8(n))
+                SectionWriter.varint(UInt64(b.count), into: &chunk.text)
                 return put(b)
             }
             let name = ValueText.withNormalized(raw(r, .recipientName)) { put($0) }

@@ -519,17 +519,7 @@ public final class Partial: Sendable {
 
     /// ``evict(_:)`` for the whole pages inside `range` of a section only (a block read
     /// while other blocks of the section are still in use).
-    func evict(_ name: String, range: Range<Int>) {
-        #if os(Linux)
-        let all = bytes(name)
-        guard let base = all.baseAddress, range.lowerBound >= 0, range.upperBound <= all.count else { return }
-        // The mapping starts on a page boundary, so offsets and addresses align alike.
-        let page = max(Int(sysconf(Int32(_SC_PAGESIZE))), 1)
-        let start = (range.lowerBound + page - 1) / page * page
-        let end = range.upperBound / page * page
-        if end > start { _ = madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, MADV_DONTNEED) }
-        #endif
-    }
+    func evict(_ name: String, range: Range<Int>) { sections[name]?.evict(range) }
 
     /// Calls `body` with each block of a section's raw bytes, in order (a section stored as
     /// is: one block, its mapping). Records never straddle blocks. A block that does not
