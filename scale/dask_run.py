@@ -186,6 +186,9 @@ class Job:
             argv += ["--alias", f"{spelling}={field}"]
         if range_spec:
             argv += ["--range", range_spec]
+        if inp.get("stamp"):
+            # The plan's hash, used while the file keeps the stamp it had when hashed.
+            argv += ["--sha256", inp["sha256"], "--stamp", inp["stamp"]]
         return argv
 
     @staticmethod
@@ -221,7 +224,11 @@ class Job:
             # end with one large task while the other workers wait.
             size = self.range_size(r) if r else inp.get("bytes", 0)
             labelled.append((label, self.submit(label, self.partial_argv(inp, r), priority=size)))
-        self.gather(labelled)
+        built = self.gather(labelled)
+        for (n, r, k), (label, _) in zip(todo, labelled):
+            if built[label].strip() != k:
+                raise DriverError(EXIT_FAILURE, f"{label}: the file changed while the job ran (its partial's key is not the "
+                                                f"planned one); run the job again")
         keys = [[] for _ in self.plan["inputs"]]
         for n, r, k in shards:
             keys[n].append(k)

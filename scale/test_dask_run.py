@@ -162,7 +162,60 @@ exec "{BINARY}" "$@"
         with open(os.path.join(self.tmp, "run-default.yml", "stages", "02_normalize", "partials.json"), encoding="utf-8") as f:
             listed = [(e["path"], e["key"]) for e in json.load(f)["entries"]]
         p = subprocess.run([BINARY, "plan", pipeline, "--json"], stdout=subprocess.PIPE, check=True, text=True)
-        self.assertEqual([(i["path"], i["key"]) for i in json.loads(p.stdout)["inputs"]], listed)
+        inputs = json.loads(p.stdout)["inputs"]
+        self.assertEqual([(i["path"], i["key"]) for i in inputs], listed)
+        # Files not written in the last second carry the stamp their hash was taken under.
+        for i in inputs:
+            self.assertIsNotNone(i["stamp"], i["path"])
+            self.assertEqual(int(i["stamp"].split(":")[0]), i["bytes"], i["path"])
+
+    def test_stale_stamps_whenPlanStampsDoNotMatch_partialsHashTheFilesThemselves(self):
+        # A plan whose stamps no file has: every partial hashes its file, the same keys come out.
+        wrapper = os.path.join(self.tmp, "stale-stamps-sectorstats")
+        with open(wrapper, "w", encoding="utf-8") as f:
+            f.write(f"""#!/bin/sh
+if [ "$1" = plan ]; then
+  "{BINARY}" "$@" | "{sys.executable}" -c '
+import json, sys
+p = json.load(sys.stdin)
+for i in p["inputs"]:
+    if i["stamp"]:
+        size, m, c, ino = i["stamp"].split(":")
+        i["stamp"] = ":".join([size, str(int(m) - 1), c, ino])
+json.dump(p, sys.stdout)'
+  exit $?
+fi
+exec "{BINARY}" "$@"
+""")
+        os.chmod(wrapper, 0o755)
+        out = os.path.join(self.tmp, "stale")
+        p, tasks = self.driver(self.generated, out, "--buckets", "2", "--range-bytes", "600000", binary=wrapper)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertTrue(any("--range" in t["task"] for t in tasks))
+        self.assertSamePublished(self.generated, out)
+
+    def test_input_whenChangedWhileTheJobRuns_failsAndPublishesNothing(self):
+        folder = os.path.join(self.tmp, "changing")
+        os.makedirs(folder)
+        changing = os.path.join(folder, "funding_changing.csv")
+        shutil.copy(os.path.join(self.tmp, "gen", "funding", "funding_02_utf8_bom_crlf_zh_narrow.csv"), changing)
+        pipeline = os.path.join(self.tmp, "changing.yml")
+        with open(pipeline, "w", encoding="utf-8") as f:
+            f.write(GENERATED_PIPELINE.replace("    - gen/funding/funding_0[1-3]*\n", "    - changing/funding_changing.csv\n"))
+        # Its partial's task appends a row to the file before building it (after the plan).
+        wrapper = os.path.join(self.tmp, "changing-sectorstats")
+        with open(wrapper, "w", encoding="utf-8") as f:
+            f.write(f"""#!/bin/sh
+case "$*" in partial*funding_changing.csv*) tail -n 1 "{changing}" >> "{changing}" ;; esac
+exec "{BINARY}" "$@"
+""")
+        os.chmod(wrapper, 0o755)
+        out = os.path.join(self.tmp, "changing-out")
+        p, _ = self.driver(pipeline, out, "--buckets", "2", binary=wrapper)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn("funding_changing.csv", p.stderr)
+        self.assertIn("changed while the job ran", p.stderr)
+        self.assertFalse(os.path.exists(os.path.join(out, "latest")))
 
     def test_range_whenBoundaryGuessFallsInsideAQuotedField_isRebuiltFromTheRightLine(self):
         # A funder spanning three physical lines, the middle one shaped like a whole record:

@@ -49,6 +49,13 @@ extension SectorStatsCommand {
         @Flag(help: "Build the partial even when a complete one of its key is there.")
         var force = false
 
+        @Option(help: ArgumentHelp("The file's SHA-256 as `plan --json` took it (with --stamp).", visibility: .hidden))
+        var sha256: String?
+
+        @Option(help: ArgumentHelp(
+            "The file's stamp when --sha256 was taken; the hash is used only if the file still has it.", visibility: .hidden))
+        var stamp: String?
+
         @Option(help: "Folder with the GB/T 2260 tables (default: datasets/reference found upward, else the built-in tables).")
         var reference: String?
 
@@ -58,6 +65,11 @@ extension SectorStatsCommand {
             if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
             if let asOf, (try? CivilDateArgument.parse(asOf)) == nil { throw ValidationError("--as-of must be a date such as 2021-12-31") }
             if let range, CSVByteRange(range) == nil { throw ValidationError("--range takes START:END or START:END@LINE, got '\(range)'") }
+            guard (sha256 == nil) == (stamp == nil) else { throw ValidationError("--sha256 and --stamp go together") }
+            if let sha256, sha256.count != 64 || !sha256.allSatisfy(\.isHexDigit) || sha256.lowercased() != sha256 {
+                throw ValidationError("--sha256 takes 64 lowercase hex digits, got '\(sha256)'")
+            }
+            if let stamp, FileStamp(stamp) == nil { throw ValidationError("--stamp takes SIZE:MTIME_NS:CTIME_NS:INODE, got '\(stamp)'") }
         }
 
         func run() throws {
@@ -73,7 +85,8 @@ extension SectorStatsCommand {
                 let options = read.csvOptions
                 var job = try PartialJob.make(
                     kind: PartialKind(rawValue: kind) ?? .funding, path: file, given: givenPath, read: options, aliases: aliasMap,
-                    asOf: try asOf.map(CivilDateArgument.parse) ?? CivilDateArgument.today(), referenceHash: referenceHash)
+                    asOf: try asOf.map(CivilDateArgument.parse) ?? CivilDateArgument.today(), referenceHash: referenceHash,
+                    planned: sha256.flatMap { h in stamp.flatMap { FileStamp($0) }.map { (h, $0) } })
                 job.range = range.flatMap(CSVByteRange.init)
                 let folder = out.hasPrefix("/") ? out : cwd + "/" + out
                 let existing = folder + "/" + job.key + PartialFormat.suffix

@@ -9,6 +9,8 @@ final class IngestStage: PipelineStage {
     static let inventoryFile = "inventory.json"
     private let request: RunRequest
     private var planned: Inventory?
+    /// Per resolved path, its stamp when hashing it read settled bytes (``FileStamp/settled(before:at:after:)``).
+    private(set) var stamps: [String: FileStamp] = [:]
 
     init(request: RunRequest) { self.request = request }
 
@@ -19,8 +21,15 @@ final class IngestStage: PipelineStage {
         for source in request.pipeline.registrations + request.pipeline.funding {
             resolvedPaths += try PathGlob.expand(source.path, relativeTo: request.baseDirectory).map(\.1)
         }
+        let stampedAt = FileStamp.now()
+        let before = resolvedPaths.map { FileStamp(path: $0) }
         var hashes: [String: (sha256: String, bytes: Int64)] = [:]
         for (path, h) in zip(resolvedPaths, try ContentHash.files(resolvedPaths)) { hashes[path] = h }
+        for (path, b) in zip(resolvedPaths, before) {
+            if let s = FileStamp.settled(before: b, at: stampedAt, after: FileStamp(path: path)), s.size == hashes[path]?.bytes {
+                stamps[path] = s
+            }
+        }
         func files(_ sources: [PipelineDefinition.Source]) throws -> [Inventory.File] {
             var out: [Inventory.File] = []
             for source in sources {

@@ -32,11 +32,19 @@ public struct PartialJob: Sendable {
         self.referenceHash = referenceHash
     }
 
-    /// Opens `path` to learn its encoding and delimiter, and hashes it.
+    /// Opens `path` to learn its encoding and delimiter, and hashes it — unless `planned`
+    /// gives its hash with the stamp the file had when that hash was taken, and the file
+    /// still has that stamp.
     public static func make(kind: PartialKind, path: String, given: String? = nil, read: CSVReadOptions = CSVReadOptions(),
-                            aliases: [String: String] = [:], asOf: CivilDate, referenceHash: String) throws -> PartialJob {
+                            aliases: [String: String] = [:], asOf: CivilDate, referenceHash: String,
+                            planned: (sha256: String, stamp: FileStamp)? = nil) throws -> PartialJob {
         let reader = try CSVReader(path: path, options: read)
-        let h = try ContentHash.file(path)
+        let h: (sha256: String, bytes: Int64)
+        if let planned, FileStamp(path: path) == planned.stamp {
+            h = (planned.sha256, planned.stamp.size)
+        } else {
+            h = try ContentHash.file(path)
+        }
         return PartialJob(
             kind: kind, input: InputFile(path: path, read: read, aliases: aliases), path: given ?? path, bytes: h.bytes,
             sha256: h.sha256, encoding: reader.encoding.rawValue, delimiter: reader.delimiter, asOf: asOf,

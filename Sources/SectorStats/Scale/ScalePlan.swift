@@ -28,6 +28,9 @@ public struct ScalePlan: Codable, Sendable {
         public var aliases: [String: String]
         public var bytes: Int64
         public var sha256: String
+        /// The file's ``FileStamp`` when it was hashed (nil when it was being written then):
+        /// `partial --sha256 H --stamp S` takes the hash instead of reading the file again.
+        public var stamp: String?
         public var gzip: Bool
         /// The key of the file's partial, as `run` computes it.
         public var key: String
@@ -35,7 +38,7 @@ public struct ScalePlan: Codable, Sendable {
         public var ranges: [ByteRange]
 
         enum CodingKeys: String, CodingKey {
-            case kind, path, file, encoding, delimiter, aliases, bytes, sha256, gzip, key, ranges
+            case kind, path, file, encoding, delimiter, aliases, bytes, sha256, stamp, gzip, key, ranges
             case resolvedPath = "resolved_path"
         }
     }
@@ -69,7 +72,8 @@ public struct ScalePlan: Codable, Sendable {
         var request = request
         request.outputDirectory = (request.outputDirectory as NSString).standardizingPath
         request.baseDirectory = (request.baseDirectory as NSString).standardizingPath
-        let inventory = try IngestStage(request: request).inventory()
+        let ingest = IngestStage(request: request)
+        let inventory = try ingest.inventory()
         let reference = try PartialJob.referenceHash(of: request.referenceDirectory)
         let files = inventory.registrations + inventory.funding
         let jobs = PartialStage.jobs(inventory, asOf: request.asOf, referenceHash: reference)
@@ -86,7 +90,8 @@ public struct ScalePlan: Codable, Sendable {
                 }
             }
             inputs.append(Input(kind: job.kind.rawValue, path: f.path, resolvedPath: f.resolvedPath, file: f.file, encoding: f.encoding,
-                                delimiter: f.delimiter, aliases: f.aliases, bytes: f.bytes, sha256: f.sha256, gzip: gzip,
+                                delimiter: f.delimiter, aliases: f.aliases, bytes: f.bytes, sha256: f.sha256,
+                                stamp: ingest.stamps[f.resolvedPath]?.description, gzip: gzip,
                                 key: job.key, ranges: ranges))
         }
         let p = request.pipeline
