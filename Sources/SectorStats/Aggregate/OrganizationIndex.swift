@@ -69,6 +69,7 @@ struct OrganizationIndex: Sendable {
     init(_ list: [Entry], asOf: CivilDate) {
         precondition(list.count < Int(Int32.max), "more organizations than 32-bit ids")
         entries.reserveCapacity(list.count)
+        HugePages.advise(&entries)
         ids = USCCTable(capacity: list.count)
         // Each insert is a cache miss in a large table: the slot of a code some places ahead
         // is loaded meanwhile.

@@ -19,7 +19,11 @@ struct USCCTable: Sendable {
     init(capacity: Int) {
         var size = 16
         while size < 2 * capacity { size *= 2 }
-        slots = Array(repeating: Slot(), count: size)
+        var slots: [Slot] = []
+        slots.reserveCapacity(size)
+        HugePages.advise(&slots)
+        slots.append(contentsOf: repeatElement(Slot(), count: size))
+        self.slots = slots
         shift = UInt64(64 - size.trailingZeroBitCount)
     }
 

@@ -24,6 +24,7 @@ struct RegistryMerge {
         if partials.count == 1 {
             // One file: its own duplicates are settled, nothing supersedes a row.
             entries.reserveCapacity(total)
+            HugePages.advise(&entries)
             let bytes = partials[0].bytes(PartialFormat.entriesFile)
             for row in 0..<partials[0].meta.rows {
                 let (entry, warnings) = try Self.entry(bytes, row, of: partials[0])
@@ -35,6 +36,7 @@ struct RegistryMerge {
         var firstRow: [Int] = []
         var all: [(entry: OrganizationIndex.Entry, warnings: WarningCounts)] = []
         all.reserveCapacity(total)
+        HugePages.advise(&all)
         for partial in partials {
             firstRow.append(all.count)
             let bytes = partial.bytes(PartialFormat.entriesFile)
@@ -57,6 +59,8 @@ struct RegistryMerge {
                 duplicates[q] += 1
             }
         }
+        entries.reserveCapacity(total - duplicates.reduce(0, +))
+        HugePages.advise(&entries)
         var g = 0
         for (p, partial) in partials.enumerated() {
             for row in 0..<partial.meta.rows {

@@ -73,7 +73,8 @@ public struct ReportInput: Sendable {
         for t in ReportTable.allCases { tables[t] = try readTable(t, path: latest + "/" + t.fileName) }
         let published = try publishedFigures.map { try PublishedFigure.load(path: $0) } ?? []
         return ReportInput(folder: latest, manifest: manifest, ranAt: ranAt, tables: tables,
-                           quarantine: try readQuarantine(latest + "/" + MergeStage.quarantineFile), published: published)
+                           quarantine: try quarantineCounts(manifest) ?? readQuarantine(latest + "/" + MergeStage.quarantineFile),
+                           published: published)
     }
 
     static func readTable(_ t: ReportTable, path: String) throws -> Table {
@@ -105,6 +106,30 @@ public struct ReportInput: Sendable {
         return Table(kind: t, rows: rows)
     }
 
+    /// The counts of ``readQuarantine(_:)`` from the manifest: each input's rows quarantined
+    /// by reason, its source named as the quarantine names it (the file's name). Those are
+    /// the counts the quarantine was written with, so the file (tens of MB) need not be read
+    /// back; nil unless they add up to the quarantine's published row count.
+    static func quarantineCounts(_ manifest: Manifest) -> [QuarantineCount]? {
+        guard let published = manifest.outputs.first(where: { $0.file == MergeStage.quarantineFile }) else { return nil }
+        var counts: [String: [String: Int]] = [:]
+        var total = 0
+        for input in manifest.inputs {
+            for (reason, rows) in input.quarantinedByReason where rows > 0 {
+                counts[CSVReader.baseName(input.path), default: [:]][reason, default: 0] += rows
+                total += rows
+            }
+        }
+        guard total == published.rows else { return nil }
+        return sorted(counts)
+    }
+
+    private static func sorted(_ counts: [String: [String: Int]]) -> [QuarantineCount] {
+        counts.keys.sorted().flatMap { source in
+            (counts[source] ?? [:]).sorted { $0.key < $1.key }.map { QuarantineCount(source: source, reason: $0.key, rows: $0.value) }
+        }
+    }
+
     /// Counts of quarantine.csv.gz by source and reason, sorted by source then reason.
     static func readQuarantine(_ path: String) throws -> [QuarantineCount] {
         guard FileManager.default.fileExists(atPath: path) else { return [] }
@@ -118,9 +143,7 @@ public struct ReportInput: Sendable {
             guard f.count > max(s, r) else { return }
             counts[f[s], default: [:]][f[r], default: 0] += 1
         }
-        return counts.keys.sorted().flatMap { source in
-            (counts[source] ?? [:]).sorted { $0.key < $1.key }.map { QuarantineCount(source: source, reason: $0.key, rows: $0.value) }
-        }
+        return sorted(counts)
     }
 
     /// `runs/20211231T080102Z-123` → `2021-12-31 08:01:02 UTC`.

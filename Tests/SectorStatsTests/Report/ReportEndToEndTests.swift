@@ -170,6 +170,19 @@ final class ReportEndToEndTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("value"), r.stderr)
     }
 
+    func testQuarantineCounts_fromTheManifest_equalThoseReadFromTheQuarantineFile() throws {
+        let dir = try project()
+        let latest = dir.path + "/out/latest"
+        let data = try Data(contentsOf: URL(fileURLWithPath: latest + "/manifest.json"))
+        var manifest = try JSONDecoder().decode(Manifest.self, from: data)
+        let fromFile = try ReportInput.readQuarantine(latest + "/" + MergeStage.quarantineFile)
+        XCTAssertGreaterThan(fromFile.count, 10, "the bundled exports quarantine rows of many sources and reasons")
+        XCTAssertEqual(ReportInput.quarantineCounts(manifest), fromFile)
+        // Counts that do not add up to the published quarantine: the file is read instead.
+        manifest.inputs[0].quarantinedByReason["encoding", default: 0] += 1
+        XCTAssertNil(ReportInput.quarantineCounts(manifest))
+    }
+
     func testReport_whenEveryRowIsQuarantined_stillRendersWithANote() throws {
         let dir = try Workdir()
         try FileManager.default.createDirectory(atPath: dir.path + "/pipelines", withIntermediateDirectories: true)
