@@ -66,6 +66,23 @@ struct OrganizationIndex: Sendable {
     /// Input rows whose deregistration date is after the as-of date (ignored).
     private(set) var deregisteredAfterAsOf = 0
 
+    /// The index of entries with distinct codes whose table (code → place in `list`) is
+    /// built already (``RegistryMerge``'s).
+    init(_ list: consuming [Entry], asOf: CivilDate, table: USCCTable) {
+        precondition(list.count < Int(Int32.max), "more organizations than 32-bit ids")
+        ids = table
+        entries = list
+        for i in entries.indices {
+            entries[i].isAfterAsOf = entries[i].registeredOn > asOf
+            if let d = entries[i].deregisteredOn, d > asOf {
+                entries[i].deregisteredOn = nil
+                deregisteredAfterAsOf += 1
+            }
+        }
+        provinceCodes = Self.assignProvinceSlots(&entries)
+        registeredAfterAsOf = entries.reduce(0) { $0 + ($1.isAfterAsOf ? 1 : 0) }
+    }
+
     init(_ list: [Entry], asOf: CivilDate) {
         precondition(list.count < Int(Int32.max), "more organizations than 32-bit ids")
         entries.reserveCapacity(list.count)
@@ -89,11 +106,37 @@ struct OrganizationIndex: Sendable {
             }
         }
         registeredAfterAsOf = entries.reduce(0) { $0 + ($1.isAfterAsOf ? 1 : 0) }
-        let codes = Array(Set(entries.map { Int($0.provinceCode) })).sorted()
+        provinceCodes = Self.assignProvinceSlots(&entries)
+    }
+
+    /// The distinct province codes, ascending, each entry given its code's place among them,
+    /// without hashing 900,000 codes.
+    private static func assignProvinceSlots(_ entries: inout [Entry]) -> [Int] {
+        // Province-level codes are NN0000: a flag per NN, the rest in a set.
+        @inline(__always) func short(_ code: Int32) -> Int? { code >= 0 && code < 1_000_000 && code % 10_000 == 0 ? Int(code / 10_000) : nil }
+        var seen = [Bool](repeating: false, count: 100)
+        var other = Set<Int32>()
+        for e in entries {
+            if let s = short(e.provinceCode) { seen[s] = true } else { other.insert(e.provinceCode) }
+        }
+        let codes = (seen.indices.filter { seen[$0] }.map { Int32($0 * 10_000) } + other).sorted()
         precondition(codes.count <= Int(UInt16.max), "more provinces than 16-bit slots")
-        let slotOf = Dictionary(uniqueKeysWithValues: codes.enumerated().map { ($1, UInt16($0)) })
-        provinceCodes = codes
-        for i in entries.indices { entries[i].provinceSlot = slotOf[Int(entries[i].provinceCode)]! }
+        var slotOf = [UInt16](repeating: 0, count: 100)
+        for (slot, code) in codes.enumerated() { if let s = short(code) { slotOf[s] = UInt16(slot) } }
+        for i in entries.indices {
+            let code = entries[i].provinceCode
+            if let s = short(code) {
+                entries[i].provinceSlot = slotOf[s]
+            } else {
+                var (lo, hi) = (0, codes.count - 1)
+                while lo < hi {
+                    let mid = (lo + hi) / 2
+                    if codes[mid] < code { lo = mid + 1 } else { hi = mid }
+                }
+                entries[i].provinceSlot = UInt16(lo)
+            }
+        }
+        return codes.map(Int.init)
     }
 
     init(organizations: [Organization], asOf: CivilDate) {

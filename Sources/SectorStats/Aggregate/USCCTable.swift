@@ -90,6 +90,17 @@ struct USCCTable: Sendable {
         return nil
     }
 
+    /// Replaces every stored id by `new(id)` (one pass over the slots, no re-hashing).
+    mutating func renumber(_ new: (Int32) -> Int32) {
+        slots.withUnsafeMutableBufferPointer { slots in
+            for i in slots.indices where slots[i].id >= 0 {
+                let id = new(slots[i].id)
+                precondition(id >= 0, "a renumbered id is an id")
+                slots[i].id = id
+            }
+        }
+    }
+
     private mutating func grow() {
         var bigger = USCCTable(capacity: slots.count)
         for slot in slots where slot.id >= 0 { _ = bigger.insert(USCC(high: slot.high, low: slot.low), id: slot.id) }

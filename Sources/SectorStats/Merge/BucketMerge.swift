@@ -127,20 +127,26 @@ extension MergeStage {
     public static func mergeBucket(registrations: [Partial], funding: [Partial], bucket: RecordBucket,
                                    settings: AggregateSettings, stateFile: String) throws -> BucketSummary {
         try checkKinds(registrations: registrations, funding: funding)
-        let registry = try RegistryMerge(registrations)
-        let index = OrganizationIndex(registry.entries, asOf: settings.asOf)
+        var registry = try RegistryMerge(registrations)
+        let index = registry.takeIndex(asOf: settings.asOf)
         // One partial at a time: only the bucket's ids and one partial's row flags are held.
         var ids = FundingIDs(expectedRows: funding.dropLast().reduce(0) { $0 + $1.meta.rows }, bucket: bucket)
-        var merged = FundingMerge(partial: FundingPartial(asOf: settings.asOf, index: index, reliefPurposes: settings.reliefPurposes),
-                                  duplicates: [], warnings: WarningTally())
+        var accumulated: FundingPartial? = FundingPartial(asOf: settings.asOf, index: index, reliefPurposes: settings.reliefPurposes)
+        var (duplicates, warnings) = ([Int](), WarningTally())
         for (p, partial) in funding.enumerated() {
-            let (skip, duplicates) = try ids.add(partial, record: p + 1 < funding.count)
-            let flags = SkipFlags(settled: skip, duplicates: duplicates, blocks: partial.meta.rowBlocks.count)
-            let part = try aggregate([partial], flags: [flags], index: index, settings: settings, bucket: bucket)
-            try merged.partial.merge(part.partial)
-            merged.duplicates.append(duplicates)
-            merged.warnings.add(part.warnings)
+            let (skip, dropped) = try ids.add(partial, record: p + 1 < funding.count)
+            let flags = SkipFlags(settled: skip, duplicates: dropped, blocks: partial.meta.rowBlocks.count)
+            // The accumulator so far goes in (its only reference) and comes back with this
+            // partial's rows added.
+            let sofar = accumulated
+            accumulated = nil
+            let part = try aggregate([partial], flags: [flags], index: index, settings: settings, bucket: bucket, onto: sofar)
+            accumulated = part.partial
+            duplicates.append(dropped)
+            warnings.add(part.warnings)
         }
+        guard let accumulated else { throw SectorStatsError(.internalError, "no funding accumulator") }
+        let merged = FundingMerge(partial: accumulated, duplicates: duplicates, warnings: warnings)
         try BucketState(bucket: bucket, asOf: settings.asOf.description, reliefPurposes: BucketState.purposes(settings.reliefPurposes),
                         registrationKeys: registrations.map(\.meta.key), fundingKeys: funding.map(\.meta.key), merged: merged)
             .write(to: stateFile)
@@ -159,8 +165,8 @@ extension MergeStage {
             try writeQuarantine(registrations + funding, to: folder + "/" + quarantineFile, level: settings.gzipLevel)
         }
         defer { quarantine.wait() }
-        let registry = try RegistryMerge(registrations)
-        let index = OrganizationIndex(registry.entries, asOf: settings.asOf)
+        var registry = try RegistryMerge(registrations)
+        let index = registry.takeIndex(asOf: settings.asOf)
         let (registrationKeys, fundingKeys) = (registrations.map(\.meta.key), funding.map(\.meta.key))
         var read: [BucketState?] = []
         for path in states {

@@ -71,8 +71,8 @@ public struct MergeStage {
         // resuming, the new partials' only).
         var dedup = planned.map { FundingDedupThread(funding, after: $0.fundingKeys.count) } ?? FundingDedupThread(funding)
         defer { dedup.wait() }
-        let registry = try RegistryMerge(registrations)
-        let index = OrganizationIndex(registry.entries, asOf: settings.asOf)
+        var registry = try RegistryMerge(registrations)
+        let index = registry.takeIndex(asOf: settings.asOf)
         let resumed = planned == nil ? nil : previous.flatMap { try? BucketState.read($0, settings: settings, index: index) }.flatMap {
             extended($0.bucket.count, $0.registrationKeys, $0.fundingKeys) && $0.fundingKeys == planned?.fundingKeys ? $0 : nil
         }
@@ -143,7 +143,7 @@ public struct MergeStage {
         for acc in result.fundingFiles { result.funding.add(acc) }
         result.warnings = registry.warnings
         merged.warnings.add(to: &result.warnings)
-        result.organizationsWritten = registry.entries.count
+        result.organizationsWritten = registry.kept
         result.fundingWritten = result.funding.accepted
         result.quarantineRows = quarantineRows
         guard result.organizationsWritten == result.registrations.accepted, fundingPartial.rows == result.funding.accepted else {
@@ -163,9 +163,12 @@ public struct MergeStage {
     ///
     /// `bucket`: only the row blocks of its shards are read (the flags skip every other
     /// row); recipients are then resolved as rows use them, by each worker, not all of a
-    /// partial's at once.
+    /// partial's at once; one accumulator per worker takes every partial it touches, and
+    /// `onto` (the bucket's accumulator so far) is the first worker's, so that no names are
+    /// merged twice.
     static func aggregate(_ funding: [Partial], flags: [SkipFlags], index: OrganizationIndex,
-                          settings: AggregateSettings, bucket: RecordBucket? = nil) throws -> FundingMerge {
+                          settings: AggregateSettings, bucket: RecordBucket? = nil,
+                          onto start: consuming FundingPartial? = nil) throws -> FundingMerge {
         let blocks = funding.map { partial in
             (0..<partial.meta.rowBlocks.count).filter { b in bucket.map { $0.contains(shard: partial.meta.blockShards[b]) } ?? true }
         }
@@ -177,15 +180,26 @@ public struct MergeStage {
         let next = Atomic<Int>(0)
         let (asOf, relief) = (settings.asOf, settings.reliefPurposes)
         let slots = ConcurrentSlots<Result<(FundingPartial?, WarningTally), Error>>(count: workers)
+        // Handed over, not shared: the worker that takes it holds the only reference, so it
+        // grows in place.
+        let seed = Mutex<FundingPartial?>(start)
+        let takeSeed: @Sendable () -> FundingPartial? = {
+            seed.withLock { s in
+                let taken = s
+                s = nil
+                return taken
+            }
+        }
         DispatchQueue.concurrentPerform(iterations: workers) { w in
             slots.set(w, Result {
-                var total: FundingPartial?
+                var total: FundingPartial? = sparse ? nil : (w == 0 ? takeSeed() : nil)
                 var current: (partial: Int, part: FundingPartial)?
                 var tally = WarningTally()
                 var batch: [FundingPartialRow] = []
                 batch.reserveCapacity(batchRows)
                 // Sparse: the current partial's recipients resolved so far (-2: not yet).
                 var lazy: [Int32] = []
+                var funderIDs: [Int32] = [], industryIDs: [Int32] = []
                 var lookups: [(recipient: Int, key: (high: UInt64, low: UInt64))] = []
                 while true {
                     let u = next.wrappingAdd(1, ordering: .relaxed).oldValue
@@ -198,11 +212,20 @@ public struct MergeStage {
                         return context
                     }
                     if current?.partial != p {
-                        if sparse { lazy = [Int32](repeating: -2, count: context.codes.count) }
-                        if let done = current { try add(done.part, to: &total) }
-                        var part = FundingPartial(asOf: asOf, index: index, reliefPurposes: relief)
-                        part.funders.adopt(names: context.funders, industries: context.industries)
-                        current = (p, part)
+                        if sparse {
+                            // One accumulator for every partial: names are interned into it as rows use them.
+                            lazy = [Int32](repeating: -2, count: context.codes.count)
+                            funderIDs = [Int32](repeating: -2, count: context.funderNames.count)
+                            industryIDs = [Int32](repeating: -2, count: context.industryNames.count)
+                            let part = current?.part ?? takeSeed() ?? FundingPartial(asOf: asOf, index: index, reliefPurposes: relief)
+                            current = nil
+                            current = (p, part)
+                        } else {
+                            if let done = current { try add(done.part, to: &total) }
+                            var part = FundingPartial(asOf: asOf, index: index, reliefPurposes: relief)
+                            part.funders.adopt(names: context.funders, industries: context.industries)
+                            current = (p, part)
+                        }
                     }
                     guard var part = current?.part else { throw SectorStatsError(.internalError, "no funding accumulator") }
                     current = nil  // keeps `part` uniquely referenced while it grows
@@ -227,7 +250,10 @@ public struct MergeStage {
                             }
                             r += 1
                         }
-                        if sparse { context.resolve(batch, of: partial, into: &lazy, lookups: &lookups, index: index) }
+                        if sparse {
+                            context.resolve(batch, of: partial, into: &lazy, lookups: &lookups, index: index)
+                            context.adopt(&batch, of: partial, funders: &funderIDs, industries: &industryIDs, into: &part.funders)
+                        }
                         try accumulate(batch, resolved: sparse ? lazy : context.resolved, index: index, into: &part, tally: &tally)
                     }
                     guard cursor.atEnd else { throw partial.corrupt(PartialFormat.factsFile, "block \(b + 1) has bytes after its rows") }
@@ -244,7 +270,7 @@ public struct MergeStage {
                 return (total, tally)
             })
         }
-        var total: FundingPartial?
+        var total: FundingPartial? = takeSeed()  // no worker took it (no unit to work on)
         var warnings = WarningTally()
         for w in 0..<workers {
             guard let (part, t) = try slots.take(w)?.get() else { throw SectorStatsError(.internalError, "no funding accumulator") }
@@ -363,24 +389,24 @@ public struct MergeStage {
 /// none) — or, for a merge that uses few of the rows, the recipients' codes, resolved as
 /// rows use them (``resolve(_:of:into:lookups:index:)``).
 struct FundingContext: Sendable {
-    var funders: ByteInterner
-    var industries: ByteInterner
+    var funders = ByteInterner()
+    var industries = ByteInterner()
     var resolved: [Int32] = []
-    /// Per recipient id, where its code is in the partial's `names.bin`; empty when resolved.
+    /// Sparse (a bucket's rows): per recipient, funder and industry id, where its code or
+    /// name is in the partial's `names.bin`. Rows take them as they need them, instead of
+    /// every bucket interning every name of every partial.
     var codes: [Range<Int>] = []
+    var funderNames: [Range<Int>] = []
+    var industryNames: [Range<Int>] = []
 
     init(_ partial: Partial, index: OrganizationIndex, resolve: Bool = true) throws {
+        guard resolve else {
+            self = try Self.sparse(partial)
+            return
+        }
         let names = try FundingNames(partial)
         funders = names.funders
         industries = names.industries
-        guard resolve else {
-            let base = partial.bytes(PartialFormat.namesFile).baseAddress.map { UnsafePointer($0.assumingMemoryBound(to: UInt8.self)) }
-            codes = names.recipientCodes.map { code in
-                let start = base.flatMap { b in code.baseAddress.map { $0 - b } } ?? 0
-                return start..<start + code.count
-            }
-            return
-        }
         // Each look-up is a cache miss in the registry's table: the slots of the codes a
         // few places ahead are loaded meanwhile.
         let keys = names.recipientCodes.map { OrganizationIndex.key(recipient: $0) }
@@ -392,6 +418,66 @@ struct FundingContext: Sendable {
             if let k = keys[i], let id = index.id(key: k) { resolved[i] = id }
         }
         self.resolved = resolved
+    }
+
+    /// Where each recipient code, funder and industry is in `names.bin`, without decoding them.
+    private init() {}
+
+    private static func sparse(_ partial: Partial) throws -> FundingContext {
+        var context = FundingContext()
+        try context.locate(partial)
+        return context
+    }
+
+    private mutating func locate(_ partial: Partial) throws {
+        let bytes = partial.bytes(PartialFormat.namesFile)
+        var c = SectionCursor(bytes)
+        let bad = { partial.corrupt(PartialFormat.namesFile, "the names end early or hold more than the meta says") }
+        let meta = partial.meta
+        codes.reserveCapacity(meta.recipients)
+        for _ in 0..<meta.recipients {
+            let keyEnd: Int
+            do {
+                guard let n = c.varint(), n <= UInt64(c.end - c.at) else { throw bad() }
+                keyEnd = c.at + Int(n)
+            }
+            // The key is the code (length-prefixed), then the name.
+            var k = SectionCursor(bytes, from: c.at, to: keyEnd)
+            guard let n = k.varint(), n <= UInt64(k.end - k.at) else { throw bad() }
+            codes.append(k.at..<k.at + Int(n))
+            c.at = keyEnd
+        }
+        for (count, what) in [(meta.funders, 0), (meta.industries, 1)] {
+            var ranges: [Range<Int>] = []
+            ranges.reserveCapacity(count)
+            for _ in 0..<count {
+                guard let n = c.varint(), n <= UInt64(c.end - c.at) else { throw bad() }
+                ranges.append(c.at..<c.at + Int(n))
+                c.at += Int(n)
+            }
+            if what == 0 { funderNames = ranges } else { industryNames = ranges }
+        }
+        guard c.atEnd else { throw bad() }
+    }
+
+    /// Sparse: gives the funders and industries of `batch` the ids of `top`, interning the
+    /// names first met (`funders`, `industries`: per id of the partial, its id in `top`;
+    /// -2: not yet).
+    func adopt(_ batch: inout [FundingPartialRow], of partial: Partial, funders: inout [Int32], industries: inout [Int32],
+               into top: inout TopFundersAccumulator) {
+        let names = partial.bytes(PartialFormat.namesFile).assumingMemoryBound(to: UInt8.self)
+        for i in batch.indices {
+            let f = Int(batch[i].funder)
+            if f >= 0 {
+                if funders[f] == -2 { funders[f] = top.names.intern(UnsafeBufferPointer(rebasing: names[funderNames[f]])) }
+                batch[i].funder = funders[f]
+            }
+            let d = Int(batch[i].industry)
+            if d >= 0 {
+                if industries[d] == -2 { industries[d] = top.industries.intern(UnsafeBufferPointer(rebasing: names[industryNames[d]])) }
+                batch[i].industry = industries[d]
+            }
+        }
     }
 
     /// Resolves the recipients of `batch` not yet in `resolved` (-2: not yet), their

@@ -15,6 +15,20 @@ struct RegistryMerge {
     /// The kept rows' entries, in input order, and their warnings.
     private(set) var entries: [OrganizationIndex.Entry] = []
     private(set) var warnings: [String: Int] = [:]
+    /// USCC → index in `entries`, when the merge built one (several files): the
+    /// organization index takes it instead of hashing every code again.
+    private var table: USCCTable?
+
+    /// The number of kept entries (they stay here until ``takeIndex(asOf:)``).
+    private(set) var kept = 0
+
+    /// The organization index of the kept entries, which it takes (not a copy of 900,000).
+    mutating func takeIndex(asOf: CivilDate) -> OrganizationIndex {
+        let list = entries
+        entries = []
+        if let table { return OrganizationIndex(list, asOf: asOf, table: table) }
+        return OrganizationIndex(list, asOf: asOf)
+    }
 
     init(_ partials: [Partial]) throws {
         let total = partials.reduce(0) { $0 + $1.meta.rows }
@@ -31,6 +45,7 @@ struct RegistryMerge {
                 entries.append(entry)
                 warnings.add(to: &self.warnings)
             }
+            kept = entries.count
             return
         }
         var firstRow: [Int] = []
@@ -61,15 +76,22 @@ struct RegistryMerge {
         }
         entries.reserveCapacity(total - duplicates.reduce(0, +))
         HugePages.advise(&entries)
+        // Per row, its place among the kept entries: the table's ids become entry indexes.
+        var kept = [Int32](repeating: -1, count: all.count)
         var g = 0
         for (p, partial) in partials.enumerated() {
             for row in 0..<partial.meta.rows {
                 defer { g += 1 }
                 if superseded[p][row] { continue }
+                kept[g] = Int32(entries.count)
                 entries.append(all[g].entry)
                 all[g].warnings.add(to: &warnings)
             }
         }
+        // Every id left in the table is a kept row's (a superseded row's id was replaced).
+        table.renumber { kept[Int($0)] }
+        self.table = table
+        self.kept = entries.count
     }
 
     /// Row `row` of a registration partial's `entries.bin` (`all`: that section's bytes).
