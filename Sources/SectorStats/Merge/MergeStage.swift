@@ -393,11 +393,11 @@ struct FundingContext: Sendable {
     var industries = ByteInterner()
     var resolved: [Int32] = []
     /// Sparse (a bucket's rows): per recipient, funder and industry id, where its code or
-    /// name is in the partial's `names.bin`. Rows take them as they need them, instead of
-    /// every bucket interning every name of every partial.
-    var codes: [Range<Int>] = []
-    var funderNames: [Range<Int>] = []
-    var industryNames: [Range<Int>] = []
+    /// name (length-prefixed) is in the partial's `names.bin`, checked to fit. Rows take
+    /// them as they need them, instead of every bucket interning every name of every partial.
+    var codes: [Int] = []
+    var funderNames: [Int] = []
+    var industryNames: [Int] = []
 
     init(_ partial: Partial, index: OrganizationIndex, resolve: Bool = true) throws {
         guard resolve else {
@@ -420,7 +420,6 @@ struct FundingContext: Sendable {
         self.resolved = resolved
     }
 
-    /// Where each recipient code, funder and industry is in `names.bin`, without decoding them.
     private init() {}
 
     private static func sparse(_ partial: Partial) throws -> FundingContext {
@@ -429,6 +428,7 @@ struct FundingContext: Sendable {
         return context
     }
 
+    /// Where each recipient code, funder and industry is in `names.bin`, without decoding them.
     private mutating func locate(_ partial: Partial) throws {
         let bytes = partial.bytes(PartialFormat.namesFile)
         var c = SectionCursor(bytes)
@@ -444,15 +444,15 @@ struct FundingContext: Sendable {
             // The key is the code (length-prefixed), then the name.
             var k = SectionCursor(bytes, from: c.at, to: keyEnd)
             guard let n = k.varint(), n <= UInt64(k.end - k.at) else { throw bad() }
-            codes.append(k.at..<k.at + Int(n))
+            codes.append(c.at)
             c.at = keyEnd
         }
         for (count, what) in [(meta.funders, 0), (meta.industries, 1)] {
-            var ranges: [Range<Int>] = []
+            var ranges: [Int] = []
             ranges.reserveCapacity(count)
             for _ in 0..<count {
+                ranges.append(c.at)
                 guard let n = c.varint(), n <= UInt64(c.end - c.at) else { throw bad() }
-                ranges.append(c.at..<c.at + Int(n))
                 c.at += Int(n)
             }
             if what == 0 { funderNames = ranges } else { industryNames = ranges }
@@ -465,19 +465,26 @@ struct FundingContext: Sendable {
     /// -2: not yet).
     func adopt(_ batch: inout [FundingPartialRow], of partial: Partial, funders: inout [Int32], industries: inout [Int32],
                into top: inout TopFundersAccumulator) {
-        let names = partial.bytes(PartialFormat.namesFile).assumingMemoryBound(to: UInt8.self)
+        let names = partial.bytes(PartialFormat.namesFile)
         for i in batch.indices {
             let f = Int(batch[i].funder)
             if f >= 0 {
-                if funders[f] == -2 { funders[f] = top.names.intern(UnsafeBufferPointer(rebasing: names[funderNames[f]])) }
+                if funders[f] == -2 { funders[f] = top.names.intern(Self.string(at: funderNames[f], in: names)) }
                 batch[i].funder = funders[f]
             }
             let d = Int(batch[i].industry)
             if d >= 0 {
-                if industries[d] == -2 { industries[d] = top.industries.intern(UnsafeBufferPointer(rebasing: names[industryNames[d]])) }
+                if industries[d] == -2 { industries[d] = top.industries.intern(Self.string(at: industryNames[d], in: names)) }
                 batch[i].industry = industries[d]
             }
         }
+    }
+
+    /// The length-prefixed string at `offset` (one ``locate(_:)`` checked).
+    @inline(__always)
+    private static func string(at offset: Int, in names: UnsafeRawBufferPointer) -> UnsafeBufferPointer<UInt8> {
+        var c = SectionCursor(names, from: offset)
+        return c.string() ?? UnsafeBufferPointer(start: nil, count: 0)
     }
 
     /// Resolves the recipients of `batch` not yet in `resolved` (-2: not yet), their
@@ -485,10 +492,10 @@ struct FundingContext: Sendable {
     func resolve(_ batch: [FundingPartialRow], of partial: Partial, into resolved: inout [Int32],
                  lookups: inout [(recipient: Int, key: (high: UInt64, low: UInt64))], index: OrganizationIndex) {
         lookups.removeAll(keepingCapacity: true)
-        let names = partial.bytes(PartialFormat.namesFile).assumingMemoryBound(to: UInt8.self)
+        let names = partial.bytes(PartialFormat.namesFile)
         for row in batch where resolved[row.recipient] == -2 {
             resolved[row.recipient] = -1
-            if let k = OrganizationIndex.key(recipient: UnsafeBufferPointer(rebasing: names[codes[row.recipient]])) {
+            if let k = OrganizationIndex.key(recipient: Self.string(at: codes[row.recipient], in: names)) {
                 index.prefetch(key: k)
                 lookups.append((row.recipient, k))
             }
