@@ -410,6 +410,73 @@ extension FundingNormalizer {
     }
 }
 
+/// The serial pass of a funding partial's build: each chunk's rows in input order, record
+/// ids checked for duplicates, names interned, rows handed to the shard writer. A value of
+/// its own, its loop a method outside the reader's closures, so that the record-id set and
+/// interners are used in place rather than copied (retained and released) at every call.
+struct FundingRowsConsumer {
+    var seen = ByteKeySet()
+    var recipients = ByteInterner()
+    var funders = ByteInterner()
+    var industries = ByteInterner()
+    var kept = 0
+    var duplicates = 0
+    let shards: ShardedRowsWriter
+
+    init(shards: ShardedRowsWriter) { self.shards = shards }
+
+    mutating func take(_ chunk: FundingChunk) throws {
+        try chunk.text.withUnsafeBufferPointer { text in
+            try chunk.rows.withUnsafeBufferPointer { rows in try take(rows, text: text) }
+        }
+    }
+
+    private mutating func take(_ rows: UnsafeBufferPointer<FundingChunk.Row>, text: UnsafeBufferPointer<UInt8>) throws {
+        @inline(__always) func field(_ from: Int, _ to: Int) -> UnsafeBufferPointer<UInt8> {
+            UnsafeBufferPointer(rebasing: text[from..<to])
+        }
+        @inline(__always) func start(_ i: Int) -> Int { i == 0 ? 0 : rows[i - 1].ends.4 }
+        // Every insert is a cache miss in a large table: the slots of the next keys are
+        // loaded while this one is inserted, and the recipients' and funders' slots (then,
+        // half-way, the recipient's bytes) likewise.
+        let ahead = 12
+        for i in rows.indices.prefix(ahead) {
+            seen.prefetch(field(start(i), rows[i].ends.0))
+            recipients.prefetch(hash: rows[i].recipientHash)
+        }
+        for i in rows.indices {
+            if i + ahead < rows.count {
+                let next = rows[i + ahead]
+                seen.prefetch(field(start(i + ahead), next.ends.0))
+                recipients.prefetch(hash: next.recipientHash)
+                if next.ends.3 > next.ends.2 { funders.prefetch(hash: next.funderHash) }
+            }
+            if i + ahead / 2 < rows.count { recipients.prefetchBytes(hash: rows[i + ahead / 2].recipientHash) }
+            let row = rows[i]
+            let id = field(start(i), row.ends.0)
+            guard seen.insert(id) else {
+                duplicates += 1
+                continue
+            }
+            kept += 1
+            // The recipient is its code and name together: the code's length (varint), the
+            // code, the name.
+            let recipient = recipients.intern(field(row.ends.0, row.ends.2), hash: row.recipientHash)
+            let funder = field(row.ends.2, row.ends.3)
+            let industry = field(row.ends.3, row.ends.4)
+            try shards.add(
+                id: id, recipient: UInt64(recipient),
+                funder: funder.isEmpty ? 0 : UInt64(funders.intern(funder, hash: row.funderHash)) + 1,
+                industry: industry.isEmpty ? 0 : UInt64(industries.intern(industry)) + 1,
+                amount: UInt64(row.amount), cash: row.cash.map { UInt64($0) + 1 } ?? 0,
+                inKind: row.inKind.map { UInt64($0) + 1 } ?? 0, beneficiaries: UInt64(row.beneficiaries),
+                date: UInt64(PartialFormat.packDate(row.received)), region: row.region.map { UInt64($0) + 1 } ?? 0,
+                line: row.line, warnings: UInt64(row.warnings.packed),
+                kinds: UInt8(row.purpose.ordinal | row.sourceType.ordinal << 4))
+        }
+    }
+}
+
 enum FundingPartialBuilder {
     static func build(_ job: PartialJob, into dir: String, regions: RegionTable, threads: Int, chunkBytes: Int) throws -> PartialMeta {
         let reader = try CSVReader(path: job.input.path, options: job.input.read)
@@ -420,12 +487,8 @@ enum FundingPartialBuilder {
         meta.accounting.unknownColumns = normalizer.unknownColumns
         var quarantine = try QuarantineSection(path: dir + "/" + PartialFormat.quarantineFile)
         let shards = try ShardedRowsWriter(facts: dir + "/" + PartialFormat.factsFile, ids: dir + "/" + PartialFormat.idsFile)
-        var seen = ByteKeySet()
+        var rows = FundingRowsConsumer(shards: shards)
         var sized = false
-        var recipients = ByteInterner()
-        var funders = ByteInterner()
-        var industries = ByteInterner()
-        var kept = 0
         meta.range = try PartialBuilder.read(
             job, reader: reader, threads: threads, chunkBytes: chunkBytes,
             makeState: { _ in FundingChunk(expectedRows: chunkBytes / 160) },
@@ -438,53 +501,12 @@ enum FundingPartialBuilder {
                 // so that it does not double (and briefly hold both tables) as it grows.
                 if !sized, let size = job.range.map({ $0.end - $0.start }) ?? reader.fileSize, !reader.isGzip, chunk.inputBytes > 0 {
                     sized = true
-                    seen.reserve(Int(Double(size) * Double(chunk.rowsRead) / Double(chunk.inputBytes) * 1.05))
+                    rows.seen.reserve(Int(Double(size) * Double(chunk.rowsRead) / Double(chunk.inputBytes) * 1.05))
                 }
-                try chunk.text.withUnsafeBufferPointer { text in
-                    @inline(__always) func field(_ from: Int, _ to: Int) -> UnsafeBufferPointer<UInt8> {
-                        UnsafeBufferPointer(rebasing: text[from..<to])
-                    }
-                    // Every insert is a cache miss in a large table: the slots of the next
-                    // keys are loaded while this one is inserted, and the recipients' and
-                    // funders' slots (then, half-way, the recipient's bytes) likewise.
-                    let ahead = 12
-                    let rows = chunk.rows
-                    for i in rows.indices.prefix(ahead) {
-                        seen.prefetch(field(chunk.start(i), rows[i].ends.0))
-                        recipients.prefetch(hash: rows[i].recipientHash)
-                    }
-                    for i in rows.indices {
-                        if i + ahead < rows.count {
-                            let next = rows[i + ahead]
-                            seen.prefetch(field(chunk.start(i + ahead), next.ends.0))
-                            recipients.prefetch(hash: next.recipientHash)
-                            if next.ends.3 > next.ends.2 { funders.prefetch(hash: next.funderHash) }
-                        }
-                        if i + ahead / 2 < rows.count { recipients.prefetchBytes(hash: rows[i + ahead / 2].recipientHash) }
-                        let row = rows[i]
-                        let id = field(chunk.start(i), row.ends.0)
-                        guard seen.insert(id) else {
-                            meta.accounting.duplicates += 1
-                            continue
-                        }
-                        kept += 1
-                        // The recipient is its code and name together: the code's length
-                        // (varint), the code, the name.
-                        let recipient = recipients.intern(field(row.ends.0, row.ends.2), hash: row.recipientHash)
-                        let funder = field(row.ends.2, row.ends.3)
-                        let industry = field(row.ends.3, row.ends.4)
-                        try shards.add(
-                            id: id, recipient: UInt64(recipient),
-                            funder: funder.isEmpty ? 0 : UInt64(funders.intern(funder, hash: row.funderHash)) + 1,
-                            industry: industry.isEmpty ? 0 : UInt64(industries.intern(industry)) + 1,
-                            amount: UInt64(row.amount), cash: row.cash.map { UInt64($0) + 1 } ?? 0,
-                            inKind: row.inKind.map { UInt64($0) + 1 } ?? 0, beneficiaries: UInt64(row.beneficiaries),
-                            date: UInt64(PartialFormat.packDate(row.received)), region: row.region.map { UInt64($0) + 1 } ?? 0,
-                            line: row.line, warnings: UInt64(row.warnings.packed),
-                            kinds: UInt8(row.purpose.ordinal | row.sourceType.ordinal << 4))
-                    }
-                }
+                try rows.take(chunk)
             })
+        meta.accounting.duplicates += rows.duplicates
+        let (recipients, funders, industries, kept) = (rows.recipients, rows.funders, rows.industries, rows.kept)
         // The names the ids refer to, in id order: recipients (each its key: the code's
         // length as a varint, the code, the name), funders, industries.
         let names = try SectionWriter(path: dir + "/" + PartialFormat.namesFile)
