@@ -201,6 +201,7 @@ public struct MergeStage {
                 var lazy: [Int32] = []
                 var funderIDs: [Int32] = [], industryIDs: [Int32] = []
                 var lookups: [(recipient: Int, key: (high: UInt64, low: UInt64))] = []
+                var pending: [Int] = []
                 while true {
                     let u = next.wrappingAdd(1, ordering: .relaxed).oldValue
                     guard u < units.count else { break }
@@ -251,7 +252,7 @@ public struct MergeStage {
                             r += 1
                         }
                         if sparse {
-                            context.resolve(batch, of: partial, into: &lazy, lookups: &lookups, index: index)
+                            context.resolve(batch, of: partial, into: &lazy, pending: &pending, lookups: &lookups, index: index)
                             context.adopt(&batch, of: partial, funders: &funderIDs, industries: &industryIDs, into: &part.funders)
                         }
                         try accumulate(batch, resolved: sparse ? lazy : context.resolved, index: index, into: &part, tally: &tally)
@@ -489,15 +490,22 @@ struct FundingContext: Sendable {
 
     /// Resolves the recipients of `batch` not yet in `resolved` (-2: not yet), their
     /// registry slots loaded first; `lookups` is scratch space.
-    func resolve(_ batch: [FundingPartialRow], of partial: Partial, into resolved: inout [Int32],
+    func resolve(_ batch: [FundingPartialRow], of partial: Partial, into resolved: inout [Int32], pending: inout [Int],
                  lookups: inout [(recipient: Int, key: (high: UInt64, low: UInt64))], index: OrganizationIndex) {
+        pending.removeAll(keepingCapacity: true)
         lookups.removeAll(keepingCapacity: true)
         let names = partial.bytes(PartialFormat.namesFile)
+        // Three passes, each loading what the next reads: the codes' bytes (scattered over
+        // the names), then the registry slots of their keys.
         for row in batch where resolved[row.recipient] == -2 {
             resolved[row.recipient] = -1
-            if let k = OrganizationIndex.key(recipient: Self.string(at: codes[row.recipient], in: names)) {
+            pending.append(row.recipient)
+            if let base = names.baseAddress { Prefetch.forRead(base + codes[row.recipient]) }
+        }
+        for r in pending {
+            if let k = OrganizationIndex.key(recipient: Self.string(at: codes[r], in: names)) {
                 index.prefetch(key: k)
-                lookups.append((row.recipient, k))
+                lookups.append((r, k))
             }
         }
         for l in lookups { if let id = index.id(key: l.key) { resolved[l.recipient] = id } }
