@@ -26,4 +26,18 @@ extension FundingPartial {
         }
         return p
     }
+
+    /// Adds a state ``encode(to:)`` wrote, as ``merge(_:)`` of the decoded state would (its
+    /// funders' names interned once).
+    mutating func mergeEncoded(from r: inout StateReader, index: OrganizationIndex, reliefPurposes: Set<Purpose>) throws {
+        rows += try r.int()
+        afterAsOf += try r.int()
+        unmatched += try r.int()
+        try summary.merge(try FundingSummaryAccumulator.decode(from: &r))
+        try funders.mergeEncoded(from: &r)
+        if try r.bool() {
+            let theirs = try ReliefCoverageAccumulator.decode(from: &r, index: index, reliefPurposes: reliefPurposes)
+            try relief?.merge(theirs)
+        }
+    }
 }

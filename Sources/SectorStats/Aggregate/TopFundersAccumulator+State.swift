@@ -54,3 +54,44 @@ extension TopFundersAccumulator {
         return a
     }
 }
+
+extension TopFundersAccumulator {
+    /// Adds what ``encode(to:)`` wrote, as ``merge(_:)`` of the decoded accumulator would,
+    /// but interning each name once (into this accumulator) instead of twice: the combine
+    /// reads a state per bucket, each with most of the funders.
+    mutating func mergeEncoded(from r: inout StateReader) throws {
+        try FixedPoint.add(&grandTotalFen, try r.int64(), "the total of all funding")
+        let funders = try r.count()
+        var funderMap: [Int32] = []
+        funderMap.reserveCapacity(funders)
+        // The funders this state named (a name twice would be a state no merge writes).
+        var named = [Bool](repeating: false, count: names.count + funders)
+        for _ in 0..<funders {
+            let id = Int(try r.withString { names.intern($0) })
+            if id >= named.count { named.append(contentsOf: repeatElement(false, count: id + 1 - named.count)) }
+            guard !named[id] else { throw r.bad("a funder written twice") }
+            named[id] = true
+            let theirs = Stats(records: try r.int64(), totalFen: try r.int64(), cashFen: try r.int64(), inKindFen: try r.int64())
+            guard theirs.records > 0 else { throw r.bad("a funder without records") }
+            if id >= stats.count { stats.append(contentsOf: repeatElement(Stats(), count: id + 1 - stats.count)) }
+            stats[id].records += theirs.records
+            try FixedPoint.add(&stats[id].totalFen, theirs.totalFen, "the total of a funder")
+            try FixedPoint.add(&stats[id].cashFen, theirs.cashFen, "the cash total of a funder")
+            try FixedPoint.add(&stats[id].inKindFen, theirs.inKindFen, "the in-kind total of a funder")
+            funderMap.append(Int32(id))
+        }
+        let industryCount = try r.count()
+        var industryMap: [Int32] = []
+        for _ in 0..<industryCount {
+            let id = try r.withString { industries.intern($0) }
+            guard !industryMap.contains(id) else { throw r.bad("an industry written twice") }
+            industryMap.append(id)
+        }
+        for _ in 0..<(try r.count()) {
+            let funder = try r.varint(), industry = try r.varint(), rows = try r.int64()
+            guard funder < UInt64(funders), industry < UInt64(industryCount), rows > 0 else { throw r.bad() }
+            // (Which pair of a funder takes its first slot does not change any pair's sum.)
+            countIndustry(funder: Int(funderMap[Int(funder)]), industryMap[Int(industry)], rows)
+        }
+    }
+}

@@ -83,8 +83,16 @@ struct BucketState {
         return try? header(from: &r)
     }
 
-    /// Reads the state in `path`; its funding accumulators are read back against `index`.
-    static func read(_ path: String, settings: AggregateSettings, index: OrganizationIndex) throws -> BucketState {
+    /// What a state holds besides its accumulators.
+    struct Summary {
+        var header: Header
+        var duplicates: [Int]
+        var warnings: WarningTally
+    }
+
+    /// The state in `path` checked (bytes, format, program, settings) and read up to its
+    /// accumulators.
+    private static func open(_ path: String, settings: AggregateSettings) throws -> (StateReader, Summary) {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw SectorStatsError(.fileNotReadable, file: path, "cannot read the bucket state")
         }
@@ -105,11 +113,28 @@ struct BucketState {
         var counts: [Int] = []
         for _ in 0..<(try r.count()) { counts.append(try r.int()) }
         guard let warnings = WarningTally(counts: counts) else { throw r.bad("warnings of another program") }
+        return (r, Summary(header: h, duplicates: duplicates, warnings: warnings))
+    }
+
+    /// Reads the state in `path`; its funding accumulators are read back against `index`.
+    static func read(_ path: String, settings: AggregateSettings, index: OrganizationIndex) throws -> BucketState {
+        var (r, s) = try open(path, settings: settings)
         let partial = try FundingPartial.decode(from: &r, asOf: settings.asOf, index: index, reliefPurposes: settings.reliefPurposes)
         guard r.atEnd else { throw r.bad("bytes after the state") }
+        let h = s.header
         return BucketState(bucket: h.bucket, asOf: h.asOf, reliefPurposes: h.reliefPurposes, registrationKeys: h.registrationKeys,
                            fundingKeys: h.fundingKeys,
-                           merged: FundingMerge(partial: partial, duplicates: duplicates, warnings: warnings))
+                           merged: FundingMerge(partial: partial, duplicates: s.duplicates, warnings: s.warnings))
+    }
+
+    /// Reads the state in `path` and adds its funding accumulators to `partial` (as merging
+    /// ``read(_:settings:index:)``'s would, without building them first); returns the rest.
+    static func read(_ path: String, settings: AggregateSettings, index: OrganizationIndex,
+                     mergingInto partial: inout FundingPartial) throws -> Summary {
+        var (r, s) = try open(path, settings: settings)
+        try partial.mergeEncoded(from: &r, index: index, reliefPurposes: settings.reliefPurposes)
+        guard r.atEnd else { throw r.bad("bytes after the state") }
+        return s
     }
 }
 
@@ -168,30 +193,28 @@ extension MergeStage {
         var registry = try RegistryMerge(registrations)
         let index = registry.takeIndex(asOf: settings.asOf)
         let (registrationKeys, fundingKeys) = (registrations.map(\.meta.key), funding.map(\.meta.key))
-        var read: [BucketState?] = []
-        for path in states {
-            let s = try BucketState.read(path, settings: settings, index: index)
-            guard s.registrationKeys == registrationKeys, s.fundingKeys == fundingKeys else {
-                throw SectorStatsError(.invalidArgument, file: path, "the bucket state was merged from other partials than those given (or in another order)")
-            }
-            if read.isEmpty { read = [BucketState?](repeating: nil, count: s.bucket.count) }
-            guard s.bucket.count == read.count else {
-                throw SectorStatsError(.invalidArgument, file: path, "bucket \(s.bucket.description) is of another split than \(read.count) buckets")
-            }
-            guard read[s.bucket.index] == nil else {
-                throw SectorStatsError(.invalidArgument, file: path, "bucket \(s.bucket.description) is given twice")
-            }
-            read[s.bucket.index] = s
-        }
-        if let missing = read.firstIndex(where: { $0 == nil }) {
-            throw SectorStatsError(.invalidArgument, "bucket \(missing)/\(read.count) has no state: merge it first")
-        }
         var merged = FundingMerge(partial: FundingPartial(asOf: settings.asOf, index: index, reliefPurposes: settings.reliefPurposes),
                                   duplicates: [Int](repeating: 0, count: funding.count), warnings: WarningTally())
-        for case let s? in read {
-            try merged.partial.merge(s.merged.partial)
-            for p in merged.duplicates.indices { merged.duplicates[p] += s.merged.duplicates[p] }
-            merged.warnings.add(s.merged.warnings)
+        var read: [Bool] = []
+        for path in states {
+            let s = try BucketState.read(path, settings: settings, index: index, mergingInto: &merged.partial)
+            let h = s.header
+            guard h.registrationKeys == registrationKeys, h.fundingKeys == fundingKeys else {
+                throw SectorStatsError(.invalidArgument, file: path, "the bucket state was merged from other partials than those given (or in another order)")
+            }
+            if read.isEmpty { read = [Bool](repeating: false, count: h.bucket.count) }
+            guard h.bucket.count == read.count else {
+                throw SectorStatsError(.invalidArgument, file: path, "bucket \(h.bucket.description) is of another split than \(read.count) buckets")
+            }
+            guard !read[h.bucket.index] else {
+                throw SectorStatsError(.invalidArgument, file: path, "bucket \(h.bucket.description) is given twice")
+            }
+            read[h.bucket.index] = true
+            for p in merged.duplicates.indices { merged.duplicates[p] += s.duplicates[p] }
+            merged.warnings.add(s.warnings)
+        }
+        if let missing = read.firstIndex(of: false) {
+            throw SectorStatsError(.invalidArgument, "bucket \(missing)/\(read.count) has no state: merge it first")
         }
         return try finish(registrations: registrations, funding: funding, registry: registry, index: index, merged: merged,
                           quarantine: quarantine, regions: regions, settings: settings, folder: folder)
