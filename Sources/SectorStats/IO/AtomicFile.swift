@@ -209,30 +209,102 @@ public final class AtomicFile {
 
 /// Gzip output on top of an atomic file: deterministic bytes for equal content (header
 /// mtime 0, no name, fixed level).
+///
+/// `parallel`: for large outputs (the quarantine), the content is compressed in pieces of
+/// ``chunkBytes``, two at a time on two cores (``DeflateChunk``); the bytes are still fixed
+/// by the content and level, and an output of one piece is the same as without it.
 public final class GzipFileWriter {
     private let file: AtomicFile
-    private let deflater: Deflater
+    private let deflater: Deflater?
     private let scratch: UnsafeMutableRawBufferPointer
     private var finished = false
+    private let level: Int
+    static let chunkBytes = 1 << 20
+    /// Parallel: raw bytes not yet compressed, the 32 KiB before them, and the running
+    /// CRC-32 and size of everything written.
+    private var pending: [[UInt8]] = []
+    private var buffer: [UInt8] = []
+    private var dictionary: [UInt8] = []
+    private var crc: UInt32 = 0
+    private var size: UInt64 = 0
+    private var wroteHeader = false
 
-    public init(path: String, level: Int = 6) throws {
+    public init(path: String, level: Int = 6, parallel: Bool = false) throws {
+        guard (0...9).contains(level) else {
+            throw SectorStatsError(.internalError, "gzip level must be 0…9, got \(level)")
+        }
         file = try AtomicFile(path: path)
-        deflater = try Deflater(level: level)
-        scratch = .allocate(byteCount: 1 << 18, alignment: 16)
+        self.level = level
+        deflater = parallel ? nil : try Deflater(level: level)
+        scratch = .allocate(byteCount: parallel ? 16 : 1 << 18, alignment: 16)
     }
 
     deinit { scratch.deallocate() }
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         let file = self.file
+        guard let deflater else {
+            crc = CRC32.update(crc, bytes)
+            size &+= UInt64(bytes.count)
+            var rest = bytes
+            while !rest.isEmpty {
+                let n = min(rest.count, Self.chunkBytes - buffer.count)
+                buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: rest[0..<n]))
+                rest = UnsafeRawBufferPointer(rebasing: rest[n...])
+                if buffer.count == Self.chunkBytes {
+                    pending.append(buffer)
+                    buffer.removeAll(keepingCapacity: true)
+                    if pending.count == 2 { try compress(2, last: false) }
+                }
+            }
+            return
+        }
         try deflater.deflate(bytes, finish: false, scratch: scratch) { try file.write($0) }
+    }
+
+    /// Compresses the first `n` pending chunks in parallel and writes them in order.
+    private func compress(_ n: Int, last: Bool) throws {
+        if !wroteHeader {
+            try DeflateChunk.header(level: level).withUnsafeBytes { try file.write($0) }
+            wroteHeader = true
+        }
+        let chunks = Array(pending.prefix(n))
+        // Each chunk's dictionary: the 32 KiB of raw bytes before it.
+        let dictionaries = [dictionary] + chunks.dropLast().map { Array($0.suffix(32 << 10)) }
+        let slots = ConcurrentSlots<Result<[UInt8], Error>>(count: chunks.count)
+        let level = self.level
+        DispatchQueue.concurrentPerform(iterations: chunks.count) { i in
+            slots.set(i, Result {
+                try chunks[i].withUnsafeBytes { c in
+                    try dictionaries[i].withUnsafeBytes { d in
+                        try DeflateChunk.compress(c, dictionary: d, level: level, last: last && i == chunks.count - 1)
+                    }
+                }
+            })
+        }
+        for i in chunks.indices {
+            guard let out = try slots.take(i)?.get() else { throw SectorStatsError(.internalError, "a gzip chunk was not compressed") }
+            try out.withUnsafeBytes { try file.write($0) }
+        }
+        if let lastChunk = chunks.last { dictionary = Array(lastChunk.suffix(32 << 10)) }
+        pending.removeFirst(n)
     }
 
     /// Writes the gzip trailer and publishes the file under its final name.
     public func commit() throws {
         guard !finished else { return }
         let file = self.file
-        try deflater.deflate(UnsafeRawBufferPointer(start: nil, count: 0), finish: true, scratch: scratch) { try file.write($0) }
+        if let deflater {
+            try deflater.deflate(UnsafeRawBufferPointer(start: nil, count: 0), finish: true, scratch: scratch) { try file.write($0) }
+        } else {
+            pending.append(buffer)  // the last chunk (possibly empty) ends with the final block
+            buffer = []
+            try compress(pending.count, last: true)
+            var trailer: [UInt8] = []
+            withUnsafeBytes(of: crc.littleEndian) { trailer.append(contentsOf: $0) }
+            withUnsafeBytes(of: UInt32(truncatingIfNeeded: size).littleEndian) { trailer.append(contentsOf: $0) }
+            try trailer.withUnsafeBytes { try file.write($0) }
+        }
         finished = true
         try file.commit()
     }

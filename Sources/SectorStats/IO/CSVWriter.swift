@@ -55,8 +55,9 @@ public final class CSVWriter {
     }
 
     /// A writer to a `.gz` file that appears only on `commit()`.
-    public convenience init(gzipPath: String, level: Int = 6) throws {
-        self.init(sink: try GzipFileWriter(path: gzipPath, level: level), plain: nil, capacity: (1 << 18) + 4096)
+    /// `parallel`: compressed in pieces on two cores (``GzipFileWriter``), for large outputs.
+    public convenience init(gzipPath: String, level: Int = 6, parallel: Bool = false) throws {
+        self.init(sink: try GzipFileWriter(path: gzipPath, level: level, parallel: parallel), plain: nil, capacity: (1 << 18) + 4096)
     }
 
     /// A writer to an uncompressed `.csv` file that appears only on `commit()`.

@@ -158,3 +158,44 @@ enum ZlibBlock {
         return rc == Z_OK && Int(size) == output.count
     }
 }
+
+/// One piece of a gzip stream compressed on its own (as pigz does), so that the pieces of a
+/// large output can be compressed on several cores: raw deflate of `chunk` primed with
+/// `dictionary` (the 32 KiB before it, so that it compresses nearly as well as one
+/// stream), ending on a byte boundary (a sync flush), or with the final block when `last`.
+/// Concatenated in order between a gzip header and trailer, the pieces are one valid gzip
+/// member; the bytes depend on the chunk size and level only, never on the thread count.
+/// A stream that is a single piece is byte for byte what zlib's gzip writer gives.
+enum DeflateChunk {
+    static func compress(_ chunk: UnsafeRawBufferPointer, dictionary: UnsafeRawBufferPointer, level: Int, last: Bool) throws -> [UInt8] {
+        var stream = z_stream()
+        // -15: raw deflate, the same 32 KiB window as the gzip writer's 15 + 16.
+        var rc = sectorstats_deflateInit2(&stream, Int32(level), Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY)
+        guard rc == Z_OK else { throw SectorStatsError(.internalError, "zlib deflateInit2 failed (code \(rc))") }
+        defer { deflateEnd(&stream) }
+        if let base = dictionary.baseAddress, !dictionary.isEmpty {
+            rc = deflateSetDictionary(&stream, base.assumingMemoryBound(to: Bytef.self), uInt(dictionary.count))
+            guard rc == Z_OK else { throw SectorStatsError(.internalError, "zlib deflateSetDictionary failed (code \(rc))") }
+        }
+        var out = [UInt8](repeating: 0, count: Int(deflateBound(&stream, uLong(chunk.count))) + 64)
+        stream.next_in = UnsafeMutablePointer(mutating: chunk.baseAddress?.assumingMemoryBound(to: Bytef.self))
+        stream.avail_in = uInt(chunk.count)
+        let produced: Int = try out.withUnsafeMutableBytes { buffer in
+            stream.next_out = buffer.baseAddress?.assumingMemoryBound(to: Bytef.self)
+            stream.avail_out = uInt(buffer.count)
+            rc = CZlib.deflate(&stream, last ? Z_FINISH : Z_SYNC_FLUSH)
+            guard last ? rc == Z_STREAM_END : (rc == Z_OK && stream.avail_in == 0) else {
+                throw SectorStatsError(.internalError, "zlib deflate of a chunk failed (code \(rc))")
+            }
+            return buffer.count - Int(stream.avail_out)
+        }
+        out.removeLast(out.count - produced)
+        return out
+    }
+
+    /// The gzip header zlib writes for `level`: no name, mtime 0, its extra flags, Unix.
+    static func header(level: Int) -> [UInt8] {
+        let xfl: UInt8 = level == 9 ? 2 : (level < 2 ? 4 : 0)
+        return [0x1F, 0x8B, 8, 0, 0, 0, 0, 0, xfl, 3]
+    }
+}

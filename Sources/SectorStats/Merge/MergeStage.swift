@@ -330,7 +330,8 @@ public struct MergeStage {
     /// What the bytes of `quarantine.csv.gz` depend on: the partials in order (by key: their
     /// content), the gzip level and the program — not the relief purposes or the as-of date.
     static func quarantineKey(_ partials: [Partial], gzipLevel: Int) -> String {
-        let parts = ["program=" + SectorStatsVersion.string, "gzip_level=\(gzipLevel)"]
+        // gzip=chunked: compressed in 1 MiB pieces (a quarantine cached before that is not reused).
+        let parts = ["program=" + SectorStatsVersion.string, "gzip_level=\(gzipLevel)", "gzip=chunked"]
             + partials.map { "\($0.meta.kind.rawValue)=\($0.meta.key)" }
         return ContentHash.text(parts.joined(separator: "\n"))
     }
@@ -338,7 +339,7 @@ public struct MergeStage {
     /// Writes every refused row of the partials, sorted by source (UTF-8 bytes), then line
     /// (DATA.md §5); returns the number of rows.
     static func writeQuarantine(_ partials: [Partial], to path: String, level: Int) throws -> Int {
-        let writer = try CSVWriter(gzipPath: path, level: level)
+        let writer = try CSVWriter(gzipPath: path, level: level, parallel: true)
         try writer.writeRow(quarantineColumns)
         // Files by name; files of the same name interleave by line.
         let order = partials.indices.sorted { a, b in

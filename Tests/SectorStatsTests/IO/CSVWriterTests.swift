@@ -97,6 +97,48 @@ final class CSVWriterTests: XCTestCase {
         XCTAssertEqual(Array(header[4...7]), [0, 0, 0, 0], "mtime 0")
     }
 
+    func testParallelGzip_isOneMemberThatGzipDecodes_fixedByContent_andSmallOutputsMatchZlibs() throws {
+        let dir = try Workdir()
+        // ~3.4 MiB of varied text: four 1 MiB pieces, the last one partial.
+        var text: [UInt8] = []
+        var x: UInt64 = 12345
+        while text.count < 3_500_000 {
+            x = x &* 6364136223846793005 &+ 1442695040888963407
+            text += Array("line \(x >> 40),\(x % 1000),名称\(x % 97)\n".utf8)
+        }
+        func write(_ name: String, _ bytes: [UInt8], parallel: Bool, step: Int) throws -> [UInt8] {
+            let w = try GzipFileWriter(path: dir.path + "/" + name, level: 6, parallel: parallel)
+            var at = 0
+            while at < bytes.count {
+                let n = min(step, bytes.count - at)
+                try bytes.withUnsafeBytes { try w.write(UnsafeRawBufferPointer(rebasing: $0[at..<at + n])) }
+                at += n
+            }
+            try w.commit()
+            return [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir.path + "/" + name)))
+        }
+        let a = try write("a.gz", text, parallel: true, step: 65_536)
+        let b = try write("b.gz", text, parallel: true, step: 1_000_003)
+        XCTAssertEqual(a, b, "the bytes depend on the content, not on how it was handed over")
+        // Decoded by gzip itself (one member: `gzip -l` would list one).
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        p.arguments = ["-dc", dir.path + "/a.gz"]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let decoded = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0)
+        XCTAssertEqual([UInt8](decoded), text)
+        let whole = try write("c.gz", text, parallel: false, step: 65_536)
+        XCTAssertLessThan(Double(a.count), Double(whole.count) * 1.01, "the pieces compress about as well as one stream")
+        // Less than a piece: the same bytes as zlib's own gzip writer.
+        let small = Array(text.prefix(500_000))
+        XCTAssertEqual(try write("d.gz", small, parallel: true, step: 4096), try write("e.gz", small, parallel: false, step: 4096))
+        XCTAssertEqual(try write("f.gz", [], parallel: true, step: 1), try write("g.gz", [], parallel: false, step: 1))
+    }
+
     func testAtomic_whenWriterDroppedBeforeCommit_leavesNoFileAndKeepsTheOldOne() throws {
         let dir = try Workdir()
         let path = dir.path + "/table.csv.gz"
