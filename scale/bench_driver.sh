@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The Dask driver against `sectorstats run` on one generated set, on this machine: wall time
-# of each, every task's wall time and peak RSS, and whether the tables are byte-identical.
+# The Dask driver against `sectorstats run` on one generated set, on this machine: the
+# driver's time over the runs' around it (median of ROUNDS, default 3), every task's wall
+# time and peak RSS, and whether the tables are byte-identical.
 # Not run by make test; for benchmark runs (use a release binary: BIN=.build/release/sectorstats).
 #
 #   scale/bench_driver.sh [ORGS FUNDING FILES WORKERS BUCKETS RANGE_BYTES]
@@ -39,20 +40,44 @@ EOF
 chmod +x "$WORK/timed-sectorstats"
 rm -rf "$WORK/run" "$WORK/dask" "$WORK/tasks.log"
 
-/usr/bin/time -o "$WORK/run.time" -f "%e s %M KB" "$BIN" run "$WORK/bench.yml" --out "$WORK/run" --threads "$WORKERS" --quiet
+# The VM's speed drifts by tens of percent within minutes: each driver run is sandwiched
+# between two single-machine runs and compared with their mean (run, driver, run, driver,
+# ..., run), and the median of the ROUNDS ratios is the overhead.
+ROUNDS=${ROUNDS:-3}
 range_args=()
 [ "$RANGE" -gt 0 ] && range_args=(--range-bytes "$RANGE")
-/usr/bin/time -o "$WORK/dask.time" -f "%e s" "$PYTHON" scale/dask_run.py "$WORK/bench.yml" --out "$WORK/dask" \
-    --local-workers "$WORKERS" --buckets "$BUCKETS" --binary "$WORK/timed-sectorstats" "${range_args[@]}" \
-    --timings "$WORK/timings.json" --quiet
+run_once() {
+    rm -rf "$WORK/run"
+    /usr/bin/time -o "$WORK/run.time" -f "%e s %M KB" "$BIN" run "$WORK/bench.yml" --out "$WORK/run" --threads "$WORKERS" --quiet
+    cut -d' ' -f1 "$WORK/run.time"
+}
+driver_once() {
+    rm -rf "$WORK/dask" "$WORK/tasks.log"
+    /usr/bin/time -o "$WORK/dask.time" -f "%e s" "$PYTHON" scale/dask_run.py "$WORK/bench.yml" --out "$WORK/dask" \
+        --local-workers "$WORKERS" --buckets "$BUCKETS" --binary "$WORK/timed-sectorstats" "${range_args[@]}" \
+        --timings "$WORK/timings.json" --quiet
+    cut -d' ' -f1 "$WORK/dask.time"
+}
+before=$(run_once)
+ratios=()
+same=yes
+for i in $(seq 1 "$ROUNDS"); do
+    d=$(driver_once)
+    for f in "$WORK"/run/latest/*.csv.gz; do cmp -s "$f" "$WORK/dask/latest/$(basename "$f")" || same=no; done
+    after=$(run_once)
+    ratio=$(awk -v d="$d" -v a="$before" -v b="$after" 'BEGIN { printf "%.3f", d / ((a + b) / 2) }')
+    ratios+=("$ratio")
+    echo "round $i: run $before s, driver $d s, run $after s: driver / mean of the runs = $ratio"
+    before=$after
+done
+median=$(printf '%s\n' "${ratios[@]}" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
 
 echo "set: $ORGS organizations, $FUNDING funding rows in $FILES files; $WORKERS workers, $BUCKETS buckets, range bytes $RANGE; $BIN"
-echo "sectorstats run --threads $WORKERS: $(cat "$WORK/run.time")"
-echo "dask_run.py (with LocalCluster start): $(cat "$WORK/dask.time")"
-same=yes
-for f in "$WORK"/run/latest/*.csv.gz; do cmp -s "$f" "$WORK/dask/latest/$(basename "$f")" || same=no; done
-echo "tables byte-identical: $same"
-echo "per task kind: count, min / max / sum of wall seconds, max peak RSS:"
+echo "sectorstats run --threads $WORKERS (last): $(cat "$WORK/run.time")"
+echo "dask_run.py with LocalCluster start (last): $(cat "$WORK/dask.time")"
+echo "driver overhead, median of $ROUNDS sandwiched rounds: $(awk -v m="$median" 'BEGIN { printf "%+.1f%%", (m - 1) * 100 }') (ratios ${ratios[*]})"
+echo "tables byte-identical (every round): $same"
+echo "per task kind (last round): count, min / max / sum of wall seconds, max peak RSS:"
 awk '{ k = $5; n[k]++; s[k] += $1; if (!(k in mn) || $1 < mn[k]) mn[k] = $1; if ($1 > mx[k]) mx[k] = $1; if ($3 > r[k]) r[k] = $3 }
      END { for (k in n) printf "  %-13s %4d  %7.2f / %7.2f / %8.2f s  %8d KB\n", k, n[k], mn[k], mx[k], s[k], r[k] }' "$WORK/tasks.log"
 [ "$same" = yes ]
