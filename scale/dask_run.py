@@ -330,6 +330,15 @@ def main(argv=None):
         if a.scheduler:
             client = Client(a.scheduler)
         else:
+            # The tasks are processes of their own: the workers' sampling profiler (every
+            # 10 ms) and frequent health checks would only spend the cores the tasks need
+            # (about 1 s of CPU over a 15 s job). A cluster of one's own keeps its settings.
+            import dask
+
+            dask.config.set({"distributed.worker.profile.enabled": False,
+                             "distributed.admin.tick.interval": "1s",
+                             "distributed.admin.system-monitor.interval": "2s",
+                             "distributed.worker.memory.monitor-interval": "1s"})
             # Tests and single machines: bound to the loopback interface only.
             cluster = LocalCluster(host="127.0.0.1", n_workers=a.local_workers or 2, threads_per_worker=1,
                                    processes=True, dashboard_address=None)

@@ -110,6 +110,21 @@ class DaskDriverTests(unittest.TestCase):
         for a in addresses:
             self.assertTrue(a.startswith("tcp://127.0.0.1:"), a)
 
+    def test_local_workers_whenTheDriverStartsItsOwnCluster_publishesTheSameTables(self):
+        # --local-workers: a LocalCluster of the driver's own (on 127.0.0.1, its workers'
+        # profiler and monitors slowed), not the test's.
+        pipeline = os.path.join(ROOT, "pipelines", "default.yml")
+        out = os.path.join(self.tmp, "local")
+        timings = os.path.join(self.tmp, "timings-local.json")
+        p = subprocess.run([sys.executable, DRIVER, pipeline, "--local-workers", "2", "--buckets", "2", "--binary", BINARY,
+                            "--out", out, "--timings", timings], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(timings, encoding="utf-8") as f:
+            tasks = json.load(f)
+        self.assertEqual(sum(t["task"].startswith("merge --bucket") for t in tasks), 2)
+        self.assertTrue(all(t["exit"] == 0 for t in tasks), tasks)
+        self.assertSamePublished(pipeline, out)
+
     def test_bundled_datasets_whenFilesCutIntoRanges(self):
         pipeline = os.path.join(ROOT, "pipelines", "default.yml")
         out = os.path.join(self.tmp, "bundled")
