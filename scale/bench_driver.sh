@@ -49,14 +49,14 @@ range_args=()
 run_once() {
     rm -rf "$WORK/run"
     /usr/bin/time -o "$WORK/run.time" -f "%e s %M KB" "$BIN" run "$WORK/bench.yml" --out "$WORK/run" --threads "$WORKERS" --quiet
-    cut -d' ' -f1 "$WORK/run.time"
+    tail -n 1 "$WORK/run.time" | cut -d' ' -f1
 }
 driver_once() {
     rm -rf "$WORK/dask" "$WORK/tasks.log"
     /usr/bin/time -o "$WORK/dask.time" -f "%e s" "$PYTHON" scale/dask_run.py "$WORK/bench.yml" --out "$WORK/dask" \
         --local-workers "$WORKERS" --buckets "$BUCKETS" --binary "$WORK/timed-sectorstats" "${range_args[@]}" \
         --timings "$WORK/timings.json" --quiet
-    cut -d' ' -f1 "$WORK/dask.time"
+    tail -n 1 "$WORK/dask.time" | cut -d' ' -f1
 }
 before=$(run_once)
 ratios=()

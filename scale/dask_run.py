@@ -224,9 +224,10 @@ class Job:
             # end with one large task while the other workers wait.
             size = self.range_size(r) if r else inp.get("bytes", 0)
             labelled.append((label, self.submit(label, self.partial_argv(inp, r), priority=size)))
-        built = self.gather(labelled)
-        for (n, r, k), (label, _) in zip(todo, labelled):
-            if built[label].strip() != k:
+        self.gather(labelled)
+        # In task order (two inputs may share a label: one path read with other aliases).
+        for (n, r, k), (label, future) in zip(todo, labelled):
+            if future.result()[1].strip() != k:
                 raise DriverError(EXIT_FAILURE, f"{label}: the file changed while the job ran (its partial's key is not the "
                                                 f"planned one); run the job again")
         keys = [[] for _ in self.plan["inputs"]]
@@ -257,6 +258,9 @@ class Job:
                 self.log(f"map: {label} (the range before it stopped at line {stop})")
                 result = self.gather([(label, self.submit(label, self.partial_argv(inp, spec)))])
                 key = result[label].strip()
+                if self.meta(key)["sha256"] != inp["sha256"]:
+                    raise DriverError(EXIT_FAILURE, f"{label}: the file changed while the job ran (the range was rebuilt "
+                                                    f"from other bytes than planned); run the job again")
                 bounds = self.meta(key)["range"]["bounds"]
             out.append(key)
             stop = bounds.get("stop_line")

@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -63,6 +64,7 @@ class DaskDriverTests(unittest.TestCase):
         subprocess.run([BINARY, "generate", "--orgs", "2000", "--funding", "40000", "--mixed-shapes", "--seed", "3",
                         "--out", os.path.join(cls.tmp, "gen")], check=True, stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL)
+        cls.generated_at = time.time()
         cls.generated = os.path.join(cls.tmp, "generated.yml")
         with open(cls.generated, "w", encoding="utf-8") as f:
             f.write(GENERATED_PIPELINE)
@@ -181,11 +183,13 @@ exec "{BINARY}" "$@"
         self.assertEqual([(i["path"], i["key"]) for i in inputs], listed)
         # Files not written in the last second carry the stamp their hash was taken under.
         for i in inputs:
-            self.assertIsNotNone(i["stamp"], i["path"])
+            self.assertIsNotNone(i.get("stamp"), i["path"])
             self.assertEqual(int(i["stamp"].split(":")[0]), i["bytes"], i["path"])
 
     def test_stale_stamps_whenPlanStampsDoNotMatch_partialsHashTheFilesThemselves(self):
         # A plan whose stamps no file has: every partial hashes its file, the same keys come out.
+        time.sleep(max(0.0, self.generated_at + 3.5 - time.time()))  # the generated files settled: stamped
+        marks = os.path.join(self.tmp, "stale-marks")
         wrapper = os.path.join(self.tmp, "stale-stamps-sectorstats")
         with open(wrapper, "w", encoding="utf-8") as f:
             f.write(f"""#!/bin/sh
@@ -194,9 +198,10 @@ if [ "$1" = plan ]; then
 import json, sys
 p = json.load(sys.stdin)
 for i in p["inputs"]:
-    if i["stamp"]:
+    if i.get("stamp"):
         size, m, c, ino = i["stamp"].split(":")
         i["stamp"] = ":".join([size, str(int(m) - 1), c, ino])
+        open("{marks}", "a").write(i["path"] + "\\n")
 json.dump(p, sys.stdout)'
   exit $?
 fi
@@ -207,6 +212,8 @@ exec "{BINARY}" "$@"
         p, tasks = self.driver(self.generated, out, "--buckets", "2", "--range-bytes", "600000", binary=wrapper)
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertTrue(any("--range" in t["task"] for t in tasks))
+        with open(marks, encoding="utf-8") as f:
+            self.assertGreaterEqual(len(f.read().split()), 5, "the plan stamped the settled inputs")
         self.assertSamePublished(self.generated, out)
 
     def test_input_whenChangedWhileTheJobRuns_failsAndPublishesNothing(self):
@@ -214,6 +221,7 @@ exec "{BINARY}" "$@"
         os.makedirs(folder)
         changing = os.path.join(folder, "funding_changing.csv")
         shutil.copy(os.path.join(self.tmp, "gen", "funding", "funding_02_utf8_bom_crlf_zh_narrow.csv"), changing)
+        time.sleep(3.5)  # settled: the plan stamps it, and its task finds the stamp changed
         pipeline = os.path.join(self.tmp, "changing.yml")
         with open(pipeline, "w", encoding="utf-8") as f:
             f.write(GENERATED_PIPELINE.replace("    - gen/funding/funding_0[1-3]*\n", "    - changing/funding_changing.csv\n"))

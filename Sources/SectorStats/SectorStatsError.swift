@@ -25,6 +25,8 @@ public struct SectorStatsError: Error, CustomStringConvertible, Equatable, Senda
         /// Something inside the output folder that sectorstats did not make (a symbolic link
         /// where it keeps a folder or file): refused rather than followed (exit code 1).
         public static let unsafeOutputFolder = Code(rawValue: "unsafeOutputFolder")
+        /// An input that changed while it was hashed or read (exit code 1: run again).
+        public static let inputChanged = Code(rawValue: "inputChanged")
         public static let internalError = Code(rawValue: "internalError")
     }
 

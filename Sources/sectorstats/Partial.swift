@@ -66,7 +66,7 @@ extension SectorStatsCommand {
             if let asOf, (try? CivilDateArgument.parse(asOf)) == nil { throw ValidationError("--as-of must be a date such as 2021-12-31") }
             if let range, CSVByteRange(range) == nil { throw ValidationError("--range takes START:END or START:END@LINE, got '\(range)'") }
             guard (sha256 == nil) == (stamp == nil) else { throw ValidationError("--sha256 and --stamp go together") }
-            if let sha256, sha256.count != 64 || !sha256.allSatisfy(\.isHexDigit) || sha256.lowercased() != sha256 {
+            if let sha256, sha256.count != 64 || !sha256.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) {
                 throw ValidationError("--sha256 takes 64 lowercase hex digits, got '\(sha256)'")
             }
             if let stamp, FileStamp(stamp) == nil { throw ValidationError("--stamp takes SIZE:MTIME_NS:CTIME_NS:INODE, got '\(stamp)'") }

@@ -82,9 +82,11 @@ extension TopFundersAccumulator {
         }
         let industryCount = try r.count()
         var industryMap: [Int32] = []
+        var industryNamed = [Bool](repeating: false, count: industries.count + industryCount)
         for _ in 0..<industryCount {
             let id = try r.withString { industries.intern($0) }
-            guard !industryMap.contains(id) else { throw r.bad("an industry written twice") }
+            guard Int(id) < industryNamed.count, !industryNamed[Int(id)] else { throw r.bad("an industry written twice") }
+            industryNamed[Int(id)] = true
             industryMap.append(id)
         }
         for _ in 0..<(try r.count()) {

@@ -212,7 +212,7 @@ public final class AtomicFile {
 ///
 /// `parallel`: for large outputs (the quarantine), the content is compressed in pieces of
 /// ``chunkBytes``, two at a time on two cores (``DeflateChunk``); the bytes are still fixed
-/// by the content and level, and an output of one piece is the same as without it.
+/// by the content and level, and an output under one piece is the same as without it.
 public final class GzipFileWriter {
     private let file: AtomicFile
     private let deflater: Deflater?

@@ -168,26 +168,29 @@ enum ZlibBlock {
 /// A stream that is a single piece is byte for byte what zlib's gzip writer gives.
 enum DeflateChunk {
     static func compress(_ chunk: UnsafeRawBufferPointer, dictionary: UnsafeRawBufferPointer, level: Int, last: Bool) throws -> [UInt8] {
-        var stream = z_stream()
+        // On the heap, as in ``Deflater``: zlib keeps the stream's address and checks it.
+        let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
+        stream.initialize(to: z_stream())
+        defer { stream.deallocate() }
         // -15: raw deflate, the same 32 KiB window as the gzip writer's 15 + 16.
-        var rc = sectorstats_deflateInit2(&stream, Int32(level), Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY)
+        var rc = sectorstats_deflateInit2(stream, Int32(level), Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY)
         guard rc == Z_OK else { throw SectorStatsError(.internalError, "zlib deflateInit2 failed (code \(rc))") }
-        defer { deflateEnd(&stream) }
+        defer { deflateEnd(stream) }
         if let base = dictionary.baseAddress, !dictionary.isEmpty {
-            rc = deflateSetDictionary(&stream, base.assumingMemoryBound(to: Bytef.self), uInt(dictionary.count))
+            rc = deflateSetDictionary(stream, base.assumingMemoryBound(to: Bytef.self), uInt(dictionary.count))
             guard rc == Z_OK else { throw SectorStatsError(.internalError, "zlib deflateSetDictionary failed (code \(rc))") }
         }
-        var out = [UInt8](repeating: 0, count: Int(deflateBound(&stream, uLong(chunk.count))) + 64)
-        stream.next_in = UnsafeMutablePointer(mutating: chunk.baseAddress?.assumingMemoryBound(to: Bytef.self))
-        stream.avail_in = uInt(chunk.count)
+        var out = [UInt8](repeating: 0, count: Int(deflateBound(stream, uLong(chunk.count))) + 64)
+        stream.pointee.next_in = UnsafeMutablePointer(mutating: chunk.baseAddress?.assumingMemoryBound(to: Bytef.self))
+        stream.pointee.avail_in = uInt(chunk.count)
         let produced: Int = try out.withUnsafeMutableBytes { buffer in
-            stream.next_out = buffer.baseAddress?.assumingMemoryBound(to: Bytef.self)
-            stream.avail_out = uInt(buffer.count)
-            rc = CZlib.deflate(&stream, last ? Z_FINISH : Z_SYNC_FLUSH)
-            guard last ? rc == Z_STREAM_END : (rc == Z_OK && stream.avail_in == 0) else {
-                throw SectorStatsError(.internalError, "zlib deflate of a chunk failed (code \(rc))")
-            }
-            return buffer.count - Int(stream.avail_out)
+            stream.pointee.next_out = buffer.baseAddress?.assumingMemoryBound(to: Bytef.self)
+            stream.pointee.avail_out = uInt(buffer.count)
+            rc = CZlib.deflate(stream, last ? Z_FINISH : Z_SYNC_FLUSH)
+            // A sync flush that filled the buffer exactly may have more to give: refused.
+            let done = last ? rc == Z_STREAM_END : (rc == Z_OK && stream.pointee.avail_in == 0 && stream.pointee.avail_out != 0)
+            guard done else { throw SectorStatsError(.internalError, "zlib deflate of a chunk failed (code \(rc))") }
+            return buffer.count - Int(stream.pointee.avail_out)
         }
         out.removeLast(out.count - produced)
         return out

@@ -163,9 +163,8 @@ extension MergeStage {
             let flags = SkipFlags(settled: skip, duplicates: dropped, blocks: partial.meta.rowBlocks.count)
             // The accumulator so far goes in (its only reference) and comes back with this
             // partial's rows added.
-            let sofar = accumulated
-            accumulated = nil
-            let part = try aggregate([partial], flags: [flags], index: index, settings: settings, bucket: bucket, onto: sofar)
+            let part = try aggregate([partial], flags: [flags], index: index, settings: settings, bucket: bucket,
+                                     onto: accumulated.take())
             accumulated = part.partial
             duplicates.append(dropped)
             warnings.add(part.warnings)

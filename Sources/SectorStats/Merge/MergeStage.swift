@@ -182,7 +182,7 @@ public struct MergeStage {
         let slots = ConcurrentSlots<Result<(FundingPartial?, WarningTally), Error>>(count: workers)
         // Handed over, not shared: the worker that takes it holds the only reference, so it
         // grows in place.
-        let seed = Mutex<FundingPartial?>(start)
+        let seed = Mutex<FundingPartial?>(consume start)
         let takeSeed: @Sendable () -> FundingPartial? = {
             seed.withLock { s in
                 let taken = s
@@ -219,7 +219,6 @@ public struct MergeStage {
                             funderIDs = [Int32](repeating: -2, count: context.funderNames.count)
                             industryIDs = [Int32](repeating: -2, count: context.industryNames.count)
                             let part = current?.part ?? takeSeed() ?? FundingPartial(asOf: asOf, index: index, reliefPurposes: relief)
-                            current = nil
                             current = (p, part)
                         } else {
                             if let done = current { try add(done.part, to: &total) }
@@ -271,12 +270,19 @@ public struct MergeStage {
                 return (total, tally)
             })
         }
-        var total: FundingPartial? = takeSeed()  // no worker took it (no unit to work on)
+        var parts: [FundingPartial] = takeSeed().map { [$0] } ?? []  // no worker took it (no unit to work on)
         var warnings = WarningTally()
         for w in 0..<workers {
             guard let (part, t) = try slots.take(w)?.get() else { throw SectorStatsError(.internalError, "no funding accumulator") }
             warnings.add(t)
-            if let part { try add(part, to: &total) }
+            if let part { parts.append(part) }
+        }
+        // The others into the one with the most funders (the seed's, whichever worker took
+        // it): fewer names interned again.
+        var total: FundingPartial?
+        if let largest = parts.indices.max(by: { parts[$0].funders.names.count < parts[$1].funders.names.count }) {
+            total = parts.remove(at: largest)
+            for part in parts { try add(part, to: &total) }
         }
         let duplicates = try flags.map { try $0.duplicates() }
         let partial = total ?? FundingPartial(asOf: settings.asOf, index: index, reliefPurposes: settings.reliefPurposes)
@@ -389,7 +395,7 @@ public struct MergeStage {
 /// What every worker needs of one funding partial, built once by the first: its funders and
 /// industries (the ids its rows use) and each recipient resolved against the registry (-1:
 /// none) — or, for a merge that uses few of the rows, the recipients' codes, resolved as
-/// rows use them (``resolve(_:of:into:lookups:index:)``).
+/// rows use them (``resolve(_:of:into:pending:lookups:index:)``).
 struct FundingContext: Sendable {
     var funders = ByteInterner()
     var industries = ByteInterner()

@@ -12,8 +12,9 @@ struct RegistryMerge {
     private(set) var superseded: [[Bool]]
     /// Per partial: its rows superseded by later files.
     private(set) var duplicates: [Int]
-    /// The kept rows' entries, in input order, and their warnings.
-    private(set) var entries: [OrganizationIndex.Entry] = []
+    /// The kept rows' entries, in input order, until ``takeIndex(asOf:)`` takes them.
+    private var entries: [OrganizationIndex.Entry] = []
+    /// The kept rows' warnings.
     private(set) var warnings: [String: Int] = [:]
     /// USCC → index in `entries`, when the merge built one (several files): the
     /// organization index takes it instead of hashing every code again.
@@ -26,7 +27,7 @@ struct RegistryMerge {
     mutating func takeIndex(asOf: CivilDate) -> OrganizationIndex {
         let list = entries
         entries = []
-        if let table { return OrganizationIndex(list, asOf: asOf, table: table) }
+        if let table { return OrganizationIndex(consume list, asOf: asOf, table: table) }
         return OrganizationIndex(list, asOf: asOf)
     }
 

@@ -18,6 +18,10 @@ public struct PartialJob: Sendable {
     public var referenceHash: String
     /// A byte range of a plain file (a shard of a large file), or nil for the whole file.
     public var range: CSVByteRange?
+    /// The file's stamp when `sha256` was taken (``make``): the build checks that the file
+    /// still has it once it has read the file, so that no partial holds other bytes than its
+    /// key says. Not part of the key.
+    public var stamp: FileStamp?
 
     public init(kind: PartialKind, input: InputFile, path: String, bytes: Int64, sha256: String, encoding: String,
                 delimiter: UInt8, asOf: CivilDate, referenceHash: String) {
@@ -40,15 +44,21 @@ public struct PartialJob: Sendable {
                             planned: (sha256: String, stamp: FileStamp)? = nil) throws -> PartialJob {
         let reader = try CSVReader(path: path, options: read)
         let h: (sha256: String, bytes: Int64)
+        let stamp: FileStamp?
         if let planned, FileStamp(path: path) == planned.stamp {
             h = (planned.sha256, planned.stamp.size)
+            stamp = planned.stamp
         } else {
+            stamp = FileStamp(path: path)
             h = try ContentHash.file(path)
+            try FileStamp.check(path, still: stamp, "hashed")
         }
-        return PartialJob(
+        var job = PartialJob(
             kind: kind, input: InputFile(path: path, read: read, aliases: aliases), path: given ?? path, bytes: h.bytes,
             sha256: h.sha256, encoding: reader.encoding.rawValue, delimiter: reader.delimiter, asOf: asOf,
             referenceHash: referenceHash)
+        job.stamp = stamp
+        return job
     }
 
     /// The parts of the key: the file's content, how it is read, the settings normalize uses
@@ -119,6 +129,7 @@ public enum PartialBuilder {
             meta = try FundingPartialBuilder.build(job, into: tmp, regions: regions, threads: threads, chunkBytes: chunkBytes)
         }
         meta.key = key
+        try FileStamp.check(job.input.path, still: job.stamp, "read")
         try JSON.write(meta, to: tmp + "/" + PartialFormat.metaFile)
         // Into place in one step that a stop by signal waits for (it removes `tmp` otherwise).
         try StopGate.shared.step {

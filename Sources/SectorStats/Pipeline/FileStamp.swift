@@ -10,9 +10,15 @@ public struct FileStamp: Sendable, Equatable, CustomStringConvertible {
     public var changed: Int64
     public var inode: UInt64
 
+    /// The stamp of the file at `path`, taken on an open descriptor: opening makes a network
+    /// file system check the file's attributes with the server (close-to-open), where a bare
+    /// `stat` may answer from a cache some seconds old.
     public init?(path: String) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
         var st = stat()
-        guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
         size = Int64(st.st_size)
         modified = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
         changed = Int64(st.st_ctim.tv_sec) * 1_000_000_000 + Int64(st.st_ctim.tv_nsec)
@@ -38,11 +44,19 @@ public struct FileStamp: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The stamp of `path` taken before hashing it, kept only if the file reads the same
-    /// after (`after`): unchanged, and last written well before the first stat (timestamps
-    /// move in clock ticks of a few ms; a second's margin also covers a file server's clock
-    /// running slightly behind this one's).
+    /// after (`after`): unchanged, and last written well before the first stat. Three
+    /// seconds: a file system that keeps times in 2-second steps (FAT, some SMB and NFS
+    /// exports) could otherwise record a rewrite with the same times, and a file server's
+    /// clock may run slightly behind this one's.
     static func settled(before: FileStamp?, at: Int64, after: FileStamp?) -> FileStamp? {
-        guard let before, before == after, max(before.modified, before.changed) < at - 1_000_000_000 else { return nil }
+        guard let before, before == after, max(before.modified, before.changed) < at - 3_000_000_000 else { return nil }
         return before
+    }
+
+    /// Throws unless `path` still has `stamp` (a partial built from its bytes would hold
+    /// other content than its key says).
+    static func check(_ path: String, still stamp: FileStamp?, _ what: String) throws {
+        guard let stamp, FileStamp(path: path) != stamp else { return }
+        throw SectorStatsError(.inputChanged, file: path, "the file changed while it was \(what); run again")
     }
 }

@@ -137,6 +137,22 @@ final class CSVWriterTests: XCTestCase {
         let small = Array(text.prefix(500_000))
         XCTAssertEqual(try write("d.gz", small, parallel: true, step: 4096), try write("e.gz", small, parallel: false, step: 4096))
         XCTAssertEqual(try write("f.gz", [], parallel: true, step: 1), try write("g.gz", [], parallel: false, step: 1))
+        // Exactly one and two pieces (the final block then comes in an empty last piece).
+        for pieces in [1, 2] {
+            let exact = Array(text.prefix(pieces * GzipFileWriter.chunkBytes))
+            let name = "exact-\(pieces).gz"
+            _ = try write(name, exact, parallel: true, step: 300_007)
+            let check = Process()
+            check.executableURL = URL(fileURLWithPath: "/bin/gzip")
+            check.arguments = ["-dc", dir.path + "/" + name]
+            let pipe = Pipe()
+            check.standardOutput = pipe
+            try check.run()
+            let back = pipe.fileHandleForReading.readDataToEndOfFile()
+            check.waitUntilExit()
+            XCTAssertEqual(check.terminationStatus, 0, name)
+            XCTAssertEqual([UInt8](back), exact, name)
+        }
     }
 
     func testAtomic_whenWriterDroppedBeforeCommit_leavesNoFileAndKeepsTheOldOne() throws {
