@@ -13,11 +13,13 @@ public struct FileStamp: Sendable, Equatable, CustomStringConvertible {
     /// The stamp of the file at `path`, taken on an open descriptor: opening makes a network
     /// file system check the file's attributes with the server (close-to-open), where a bare
     /// `stat` may answer from a cache some seconds old.
+    /// Anything but a regular file has none (a FIFO is not opened: that would wait for a writer).
     public init?(path: String) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        var st = stat()
+        guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
-        var st = stat()
         guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
         size = Int64(st.st_size)
         modified = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
