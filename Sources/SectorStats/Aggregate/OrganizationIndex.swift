@@ -72,13 +72,7 @@ struct OrganizationIndex: Sendable {
         precondition(list.count < Int(Int32.max), "more organizations than 32-bit ids")
         ids = table
         entries = list
-        for i in entries.indices {
-            entries[i].isAfterAsOf = entries[i].registeredOn > asOf
-            if let d = entries[i].deregisteredOn, d > asOf {
-                entries[i].deregisteredOn = nil
-                deregisteredAfterAsOf += 1
-            }
-        }
+        for i in entries.indices { Self.apply(asOf, to: &entries[i], deregisteredAfter: &deregisteredAfterAsOf) }
         provinceCodes = Self.assignProvinceSlots(&entries)
         registeredAfterAsOf = entries.reduce(0) { $0 + ($1.isAfterAsOf ? 1 : 0) }
     }
@@ -93,11 +87,7 @@ struct OrganizationIndex: Sendable {
         let ahead = 8
         for (i, var entry) in list.enumerated() {
             if i + ahead < list.count { ids.prefetch(high: list[i + ahead].uscc.high, low: list[i + ahead].uscc.low) }
-            entry.isAfterAsOf = entry.registeredOn > asOf
-            if let d = entry.deregisteredOn, d > asOf {
-                entry.deregisteredOn = nil
-                deregisteredAfterAsOf += 1
-            }
+            Self.apply(asOf, to: &entry, deregisteredAfter: &deregisteredAfterAsOf)
             if let id = ids.insert(entry.uscc, id: Int32(entries.count)) {
                 entries[Int(id)] = entry
                 duplicates += 1
@@ -107,6 +97,17 @@ struct OrganizationIndex: Sendable {
         }
         registeredAfterAsOf = entries.reduce(0) { $0 + ($1.isAfterAsOf ? 1 : 0) }
         provinceCodes = Self.assignProvinceSlots(&entries)
+    }
+
+    /// Marks an entry registered after the as-of date, and drops a deregistration dated
+    /// after it (counted in `deregisteredAfter`).
+    @inline(__always)
+    private static func apply(_ asOf: CivilDate, to entry: inout Entry, deregisteredAfter: inout Int) {
+        entry.isAfterAsOf = entry.registeredOn > asOf
+        if let d = entry.deregisteredOn, d > asOf {
+            entry.deregisteredOn = nil
+            deregisteredAfter += 1
+        }
     }
 
     /// The distinct province codes, ascending, each entry given its code's place among them,

@@ -73,11 +73,7 @@ extension TopFundersAccumulator {
             named[id] = true
             let theirs = Stats(records: try r.int64(), totalFen: try r.int64(), cashFen: try r.int64(), inKindFen: try r.int64())
             guard theirs.records > 0 else { throw r.bad("a funder without records") }
-            if id >= stats.count { stats.append(contentsOf: repeatElement(Stats(), count: id + 1 - stats.count)) }
-            stats[id].records += theirs.records
-            try FixedPoint.add(&stats[id].totalFen, theirs.totalFen, "the total of a funder")
-            try FixedPoint.add(&stats[id].cashFen, theirs.cashFen, "the cash total of a funder")
-            try FixedPoint.add(&stats[id].inKindFen, theirs.inKindFen, "the in-kind total of a funder")
+            try add(theirs, to: id)
             funderMap.append(Int32(id))
         }
         let industryCount = try r.count()

@@ -107,6 +107,16 @@ struct TopFundersAccumulator: Sendable {
         industryCounts.forEach { key, count in body(Int32(key >> 32), Int32(key & 0xFFFF_FFFF), count) }
     }
 
+    /// Adds another accumulator's sums of a funder to funder `id` (which, with adopted
+    /// names, may lie beyond the stats so far). Its industry counts are added apart.
+    mutating func add(_ theirs: Stats, to id: Int) throws(SectorStatsError) {
+        if id >= stats.count { stats.append(contentsOf: repeatElement(Stats(), count: id + 1 - stats.count)) }
+        stats[id].records += theirs.records
+        try FixedPoint.add(&stats[id].totalFen, theirs.totalFen, "the total of a funder")
+        try FixedPoint.add(&stats[id].cashFen, theirs.cashFen, "the cash total of a funder")
+        try FixedPoint.add(&stats[id].inKindFen, theirs.inKindFen, "the in-kind total of a funder")
+    }
+
     mutating func merge(_ other: TopFundersAccumulator) throws(SectorStatsError) {
         try FixedPoint.add(&grandTotalFen, other.grandTotalFen, "the total of all funding")
         var funderMap = [Int32](repeating: 0, count: other.stats.count)
@@ -114,13 +124,7 @@ struct TopFundersAccumulator: Sendable {
             guard other.stats[theirs].records > 0 else { continue }  // an id interned but never added
             let id = other.names.withBytes(Int32(theirs)) { names.intern($0) }
             funderMap[theirs] = id
-            // (With adopted names, an id may lie beyond the stats so far.)
-            if Int(id) >= stats.count { stats.append(contentsOf: repeatElement(Stats(), count: Int(id) + 1 - stats.count)) }
-            let t = other.stats[theirs]
-            stats[Int(id)].records += t.records
-            try FixedPoint.add(&stats[Int(id)].totalFen, t.totalFen, "the total of a funder")
-            try FixedPoint.add(&stats[Int(id)].cashFen, t.cashFen, "the cash total of a funder")
-            try FixedPoint.add(&stats[Int(id)].inKindFen, t.inKindFen, "the in-kind total of a funder")
+            try add(other.stats[theirs], to: Int(id))
         }
         let industryMap = (0..<other.industries.count).map { i in
             other.industries.withBytes(Int32(i)) { industries.intern($0) }

@@ -444,16 +444,12 @@ struct FundingContext: Sendable {
         let meta = partial.meta
         codes.reserveCapacity(meta.recipients)
         for _ in 0..<meta.recipients {
-            let keyEnd: Int
-            do {
-                guard let n = c.varint(), n <= UInt64(c.end - c.at) else { throw bad() }
-                keyEnd = c.at + Int(n)
-            }
+            guard let n = c.varint(), n <= UInt64(c.end - c.at) else { throw bad() }
             // The key is the code (length-prefixed), then the name.
-            var k = SectionCursor(bytes, from: c.at, to: keyEnd)
-            guard let n = k.varint(), n <= UInt64(k.end - k.at) else { throw bad() }
+            var k = SectionCursor(bytes, from: c.at, to: c.at + Int(n))
+            guard let code = k.varint(), code <= UInt64(k.end - k.at) else { throw bad() }
             codes.append(c.at)
-            c.at = keyEnd
+            c.at += Int(n)
         }
         for (count, what) in [(meta.funders, 0), (meta.industries, 1)] {
             var ranges: [Int] = []
